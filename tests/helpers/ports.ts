@@ -1,0 +1,13 @@
+/**
+ * Free loopback ports for test servers (never fixed ports: suites run side by side).
+ *
+ * @module
+ */
+
+/** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
