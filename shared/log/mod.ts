@@ -18,3 +18,5 @@ export const ROOT_CATEGORY = "voice";
 export function getLogger(...category: string[]): Logger {
   return getLogtapeLogger([ROOT_CATEGORY, ...category]);
 }
+
+export { type LoggingOptions, setupLogging, teardownLogging } from "./setup.ts";

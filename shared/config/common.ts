@@ -1,0 +1,27 @@
+/**
+ * Variables every service reads: logging, Redis, strictness.
+ *
+ * @module
+ */
+import { boolField, enumField, urlField } from "./fields.ts";
+
+/** Log levels, most verbose first. */
+export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
+/** A log level as configured by `LOG_LEVEL`. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** Log line formats as configured by `LOG_FORMAT`. */
+export const LOG_FORMATS = ["json", "text"] as const;
+/** A log format as configured by `LOG_FORMAT`. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Fields shared by every service schema (spread into each service's shape). */
+export const commonFields = {
+  /** Lowest level that is logged. */
+  LOG_LEVEL: enumField(LOG_LEVELS, "info"),
+  /** `json` = one JSON object per line (production), `text` = readable coloured lines (development). */
+  LOG_FORMAT: enumField(LOG_FORMATS, "text"),
+  /** Redis for worker discovery; may carry a password (`redis://:secret@host:6379/0`). */
+  REDIS_URL: urlField("redis://127.0.0.1:6379", ["redis", "rediss"]),
+  /** Turns warnings that have a fallback (a missing voicepack) into errors. */
+  STRICT_CONFIG: boolField(false),
+};

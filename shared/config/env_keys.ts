@@ -1,0 +1,17 @@
+/**
+ * Every environment variable any service reads, derived from the schemas themselves (used by the `.env.example`
+ * parity test and by tooling that lists variables).
+ *
+ * @module
+ */
+import { orchestratorFields } from "./orchestrator.ts";
+import { workerFields } from "./worker.ts";
+
+/** Variable names per service. */
+export const ENV_KEYS_BY_SERVICE: Readonly<Record<string, readonly string[]>> = {
+  worker: Object.keys(workerFields.shape),
+  orchestrator: Object.keys(orchestratorFields.shape),
+};
+
+/** The union of all variable names, sorted. */
+export const ALL_ENV_KEYS: ReadonlySet<string> = new Set(Object.values(ENV_KEYS_BY_SERVICE).flat().sort());

@@ -1,0 +1,183 @@
+/**
+ * Configuration of the orchestrator: listeners, auth, ASR, VAD, turn-taking, responder, routing, LiveKit.
+ * Keys are the environment variable names; see docs/CONFIGURATION.md for each one.
+ *
+ * To add a variable: add a field to `orchestratorFields` (and a rule to `orchestratorRules` when it depends on
+ * another variable), then add it with its default and a one-line comment to `.env.example` and
+ * docs/CONFIGURATION.md (the parity test fails until you do).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { commonFields } from "./common.ts";
+import {
+  enumField,
+  envField,
+  hostField,
+  hostPortField,
+  intField,
+  listField,
+  modelIdField,
+  msField,
+  numberField,
+  portField,
+  stringField,
+  urlField,
+} from "./fields.ts";
+import { checkDeviceAvailable, type GpuProbe, probeGpu } from "./gpu.ts";
+import { type ConfigCheck, type Env, loadConfigOrExit } from "./load.ts";
+import { adapterOfModel } from "./models.ts";
+import { type CrossFieldRule, type RuleViolation, withRules } from "./rules.ts";
+
+/** Shortest accepted `ORCHESTRATOR_TOKEN_SECRET`, in characters. */
+export const MIN_TOKEN_SECRET_CHARS = 32;
+
+const tokenSecretField = envField<string | undefined>(
+  undefined,
+  (raw) =>
+    raw.length >= MIN_TOKEN_SECRET_CHARS ? { value: raw } : {
+      problem: `is ${raw.length} characters; it must be at least ${MIN_TOKEN_SECRET_CHARS}`,
+      fix: "generate one with `openssl rand -hex 32`, or leave it unset",
+    },
+);
+
+/** One entry per orchestrator environment variable. */
+export const orchestratorFields = z.object({
+  ...commonFields,
+  ORCHESTRATOR_HOST: hostField("0.0.0.0"),
+  ORCHESTRATOR_WS_PORT: portField(8080),
+  ORCHESTRATOR_HEALTH_PORT: portField(8081),
+  /** Accepted client API keys; empty = development mode (no key needed). */
+  ORCHESTRATOR_API_KEYS: listField(),
+  ORCHESTRATOR_TOKEN_SECRET: tokenSecretField,
+  ASR_ENGINE: enumField(["whisper", "pocketsphinx"] as const, "whisper"),
+  ASR_DEVICE: enumField(["auto", "cpu", "cuda"] as const, "auto"),
+  ASR_MODEL_SIZE: enumField(["tiny", "base", "small", "medium"] as const, "tiny"),
+  ASR_LANGUAGE: envField(
+    "en",
+    (raw) =>
+      /^[a-z]{2,3}$/i.test(raw)
+        ? { value: raw.toLowerCase() }
+        : { problem: "must be a 2- or 3-letter language code", fix: "use e.g. en, de, fr" },
+  ),
+  ASR_MODELS_DIR: stringField("models/whisper"),
+  ASR_PARTIAL_INTERVAL_MS: msField(500, 50),
+  VAD_MODEL_PATH: stringField("models/silero/silero_vad_v5.onnx"),
+  VAD_THRESHOLD: numberField(0.5, 0, 1),
+  VAD_MIN_SPEECH_MS: msField(100),
+  VAD_MIN_SILENCE_MS: msField(300),
+  VAD_SPEECH_PAD_MS: msField(30),
+  FALSE_INTERRUPTION_MS: msField(700),
+  BARGE_IN_GUARD_MS: msField(0),
+  RESPONDER: enumField(["echo", "llm"] as const, "echo"),
+  LLM_BASE_URL: urlField(undefined, ["http", "https"]),
+  LLM_API_KEY: stringField(),
+  LLM_MODEL: stringField(),
+  LLM_SYSTEM_PROMPT: stringField("You are a helpful voice assistant. Answer briefly, in plain spoken sentences."),
+  ROUTING_POLICY: enumField(["least_loaded", "round_robin", "affinity"] as const, "least_loaded"),
+  /** Static worker address, used when the registry has no worker (or without Redis). */
+  TTS_WORKER_ADDRESS: hostPortField("127.0.0.1:7002"),
+  DEFAULT_MODEL: modelIdField("piper-en-us-lessac-medium"),
+  PACER_LEAD_MS: intField(60, { min: 0, max: 2000, unit: "ms" }),
+  LIVEKIT_URL: urlField(undefined, ["ws", "wss", "http", "https"]),
+  LIVEKIT_API_KEY: stringField(),
+  LIVEKIT_API_SECRET: stringField(),
+});
+
+type OrchestratorFields = z.output<typeof orchestratorFields>;
+
+function requireSet(values: OrchestratorFields, names: (keyof OrchestratorFields & string)[], why: string) {
+  return names.filter((n) => values[n] === undefined).map((n): RuleViolation => ({
+    variable: n,
+    problem: `is required when ${why}`,
+    fix: `set ${n}, or change ${why.split("=")[0]}`,
+  }));
+}
+
+/** Rules over several orchestrator variables. */
+export const orchestratorRules: CrossFieldRule<OrchestratorFields>[] = [
+  {
+    reads: ["RESPONDER", "LLM_BASE_URL", "LLM_MODEL"],
+    check: (v) => v.RESPONDER === "llm" ? requireSet(v, ["LLM_BASE_URL", "LLM_MODEL"], "RESPONDER=llm") : undefined,
+  },
+  {
+    reads: ["ORCHESTRATOR_WS_PORT", "ORCHESTRATOR_HEALTH_PORT"],
+    check: (v) =>
+      v.ORCHESTRATOR_WS_PORT === v.ORCHESTRATOR_HEALTH_PORT
+        ? {
+          variable: "ORCHESTRATOR_HEALTH_PORT",
+          problem: `is the same port as ORCHESTRATOR_WS_PORT (${v.ORCHESTRATOR_WS_PORT})`,
+          fix: "give the health endpoint its own port, e.g. ORCHESTRATOR_HEALTH_PORT=8081",
+        }
+        : undefined,
+  },
+  {
+    reads: ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"],
+    check: (v) => {
+      const names = ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"] as const;
+      const set = names.filter((n) => v[n] !== undefined);
+      if (set.length === 0 || set.length === names.length) return undefined;
+      return names.filter((n) => v[n] === undefined).map((n): RuleViolation => ({
+        variable: n,
+        problem: `is required because ${set.join(" and ")} ${set.length === 1 ? "is" : "are"} set`,
+        fix: `set all of ${names.join(", ")} to use LiveKit, or none of them for the WebSocket transport only`,
+      }));
+    },
+  },
+  {
+    reads: ["ASR_ENGINE", "ASR_DEVICE"],
+    check: (v) =>
+      v.ASR_ENGINE === "pocketsphinx" && v.ASR_DEVICE === "cuda"
+        ? {
+          variable: "ASR_DEVICE",
+          problem: "is cuda, but pocketsphinx runs on the CPU only",
+          fix: "set ASR_DEVICE=cpu (or auto), or ASR_ENGINE=whisper to use the GPU",
+        }
+        : undefined,
+  },
+  {
+    reads: ["DEFAULT_MODEL"],
+    check: (v) =>
+      adapterOfModel(v.DEFAULT_MODEL) === undefined
+        ? {
+          variable: "DEFAULT_MODEL",
+          problem: "has no known adapter prefix (piper-, cosyvoice2-, mock-)",
+          fix: "use e.g. piper-en-us-lessac-medium, cosyvoice2-en-base or mock-440hz",
+        }
+        : undefined,
+  },
+];
+
+/** The orchestrator schema: fields and cross-field rules. */
+export const orchestratorConfigSchema = withRules(orchestratorFields, orchestratorRules);
+
+/** A validated orchestrator configuration. `ASR_DEVICE` is as requested; resolve it with `resolveAsrDevice`. */
+export type OrchestratorConfig = z.output<typeof orchestratorConfigSchema>;
+
+/** `ASR_DEVICE=cuda` needs a GPU (the probe runs only in that case). */
+export function checkAsrDevice(probe: () => GpuProbe = probeGpu): ConfigCheck<OrchestratorConfig> {
+  return (config) => ({
+    problems: config.ASR_DEVICE === "cuda" ? checkDeviceAvailable("ASR_DEVICE", config.ASR_DEVICE, probe()) : [],
+  });
+}
+
+/** Empty `ORCHESTRATOR_API_KEYS` is development mode: allowed, but said out loud at every start. */
+export const checkDevMode: ConfigCheck<OrchestratorConfig> = (config) => ({
+  problems: config.ORCHESTRATOR_API_KEYS.length > 0 ? [] : [{
+    variable: "ORCHESTRATOR_API_KEYS",
+    value: "",
+    problem: "is empty: development mode, any client may connect without a key",
+    fix: "set ORCHESTRATOR_API_KEYS to a comma-separated list of keys before exposing the orchestrator to a network",
+    severity: "warning",
+  }],
+});
+
+/** The checks the orchestrator runs after the schema. */
+export function orchestratorConfigChecks(probe: () => GpuProbe = probeGpu): ConfigCheck<OrchestratorConfig>[] {
+  return [checkAsrDevice(probe), checkDevMode];
+}
+
+/** Loads the orchestrator config with all checks, or prints every problem and exits 1. */
+export function loadOrchestratorConfigOrExit(env: Env = Deno.env.toObject()): OrchestratorConfig {
+  return loadConfigOrExit(orchestratorConfigSchema, "orchestrator", env, orchestratorConfigChecks());
+}

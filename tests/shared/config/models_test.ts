@@ -1,0 +1,16 @@
+import assert from "node:assert/strict";
+import { MODEL_ID_PREFIX } from "../../../workers/runtime/adapter.ts";
+import { ADAPTER_TYPES, adapterOfModel, MODEL_PREFIX } from "../../../shared/config/mod.ts";
+
+Deno.test("config's adapter prefixes are the adapter contract's prefixes", () => {
+  assert.deepEqual(MODEL_PREFIX, MODEL_ID_PREFIX);
+  assert.deepEqual([...ADAPTER_TYPES].sort(), Object.keys(MODEL_ID_PREFIX).sort());
+});
+
+Deno.test("a model id belongs to the adapter of its prefix", () => {
+  assert.equal(adapterOfModel("piper-en-us-joe-medium"), "piper");
+  assert.equal(adapterOfModel("cosyvoice2-en-base"), "cosyvoice2");
+  assert.equal(adapterOfModel("mock-440hz"), "mock");
+  assert.equal(adapterOfModel("mock-"), undefined);
+  assert.equal(adapterOfModel("kokoro-af"), undefined);
+});
