@@ -47,11 +47,15 @@ export interface SpeechStreamOptions {
   /** Empty: the router's default model (`DEFAULT_MODEL`). */
   modelId?: string;
   options?: SynthesisOptions;
+  /** Key the `affinity` policy maps to a worker (e.g. a user id); default: `sessionId`. */
+  affinityKey?: string;
 }
 
 /** Chooses workers and opens speech streams on them. One per orchestrator process. */
 export interface TtsRouter {
   openStream(options: SpeechStreamOptions): Promise<SpeechStream>;
+  /** The orchestrator session is over: ends its worker sessions (their model references) on every worker. */
+  endSession(sessionId: string): Promise<void>;
   /** Workers the router can use now (for /health and metrics). */
   workers(): Array<{ name: string; address: string; healthy: boolean; activeSessions: number; queueDepth: number }>;
   close(): Promise<void>;

@@ -1,0 +1,84 @@
+/**
+ * Small gRPC helpers for the router: promise-returning unary calls with deadlines, and which failures mean "try
+ * another worker" versus "the request itself is wrong".
+ *
+ * @module
+ */
+import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import {
+  type ControlCommand,
+  type ControlResponse,
+  type StartSessionRequest,
+  type StartSessionResponse,
+  type TTSServiceClient,
+} from "../../proto/gen/tts.ts";
+
+/** The gRPC status code of an error, or undefined for non-gRPC errors. */
+export function grpcCode(error: unknown): number | undefined {
+  const code = (error as ServiceError | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+// A request the worker rejects as malformed would be rejected by every worker: failing over cannot help.
+const REQUEST_ERRORS = new Set<number>([
+  status.INVALID_ARGUMENT,
+  status.OUT_OF_RANGE,
+  status.PERMISSION_DENIED,
+  status.UNAUTHENTICATED,
+  status.UNIMPLEMENTED,
+]);
+
+/** True when the failure is about the request, not the worker (no failover). */
+export function isRequestError(error: unknown): boolean {
+  const code = grpcCode(error);
+  return code !== undefined && REQUEST_ERRORS.has(code);
+}
+
+/** Short text for logs and errors: `UNAVAILABLE: connection refused`. */
+export function describeError(error: unknown): string {
+  const code = grpcCode(error);
+  const message = (error as Error)?.message ?? String(error);
+  if (code === undefined) return message;
+  const name = Object.entries(status).find(([, value]) => value === code)?.[0] ?? String(code);
+  return message.startsWith(`${code} `) ? `${name}: ${message.slice(String(code).length + 1)}` : `${name}: ${message}`;
+}
+
+function deadline(timeoutMs: number): { deadline: Date } {
+  return { deadline: new Date(Date.now() + timeoutMs) };
+}
+
+/** StartSession with a deadline. */
+export function startSession(
+  client: TTSServiceClient,
+  request: StartSessionRequest,
+  timeoutMs: number,
+): Promise<StartSessionResponse> {
+  return new Promise((resolve, reject) => {
+    client.startSession(request, new Metadata(), deadline(timeoutMs), (error, response) => {
+      if (error) reject(error);
+      else resolve(response);
+    });
+  });
+}
+
+/** EndSession with a deadline; resolves whether or not the worker knew the session. */
+export function endSession(client: TTSServiceClient, sessionId: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    client.endSession({ sessionId }, new Metadata(), deadline(timeoutMs), (error) => resolve(!error));
+  });
+}
+
+/** Control with a deadline. */
+export function control(
+  client: TTSServiceClient,
+  sessionId: string,
+  command: ControlCommand,
+  timeoutMs: number,
+): Promise<ControlResponse> {
+  return new Promise((resolve, reject) => {
+    client.control({ sessionId, command }, new Metadata(), deadline(timeoutMs), (error, response) => {
+      if (error) reject(error);
+      else resolve(response);
+    });
+  });
+}

@@ -1,0 +1,339 @@
+/**
+ * A speech stream routed to a worker, with failover: if the worker breaks mid-response (stream error, health
+ * NOT_SERVING, left the registry, or no audio while audio is due), the text not yet fully spoken goes to another
+ * worker and the frames continue with the same sequence numbering.
+ *
+ * @module
+ */
+import { status } from "@grpc/grpc-js";
+import { type AudioFrame, ControlCommand } from "../../proto/gen/tts.ts";
+import { getLogger } from "../../shared/log/mod.ts";
+import type { SpeechStream, TtsFrame } from "./contract.ts";
+import { control, describeError, grpcCode, isRequestError } from "./rpc.ts";
+import { SynthesisCall } from "./synthesis_call.ts";
+import { TextLedger } from "./text_ledger.ts";
+import { type Placement, type RoutedStreamRequest, SpeechStreamError, type StreamHost } from "./stream_host.ts";
+
+const log = getLogger("orchestrator", "routing");
+
+/** Frames buffered ahead of the consumer before the worker is held back through flow control (5 s of audio). */
+const HIGH_WATER_FRAMES = 250;
+const LOW_WATER_FRAMES = 50;
+
+type QueuedFrame = Omit<TtsFrame, "seq">;
+
+/** {@linkcode SpeechStream} over one or more workers in turn. */
+export class RoutedSpeechStream implements SpeechStream {
+  onFailover?: (info: { from: string; to: string; fromOffset: number }) => void;
+  readonly #host: StreamHost;
+  readonly #request: RoutedStreamRequest;
+  readonly #ledger = new TextLedger();
+  readonly #queue: QueuedFrame[] = [];
+  readonly #avoid = new Set<string>();
+  #seq = 0;
+  #placement: Placement | null = null;
+  #call: SynthesisCall | null = null;
+  #lastWorker = "";
+  #failovers = 0;
+  #redispatching = false;
+  #pendingFrom: { worker: string; reason: string } | null = null;
+  #paused = false;
+  #stopped = false;
+  #done = false;
+  #error: Error | null = null;
+  #deliveryHeld = false;
+  #wake: (() => void) | null = null;
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private constructor(host: StreamHost, request: RoutedStreamRequest) {
+    this.#host = host;
+    this.#request = request;
+  }
+
+  /** Places the stream on a worker; rejects when no worker can take it. */
+  static async open(host: StreamHost, request: RoutedStreamRequest): Promise<RoutedSpeechStream> {
+    const stream = new RoutedSpeechStream(host, request);
+    stream.#attach(await host.place(request, stream.#avoid), 0);
+    return stream;
+  }
+
+  /** Worker serving the stream now (the last one once it is over). */
+  get worker(): string {
+    return this.#placement?.worker ?? this.#lastWorker;
+  }
+
+  /** Address of the worker serving the stream now, null while between workers or over. */
+  get address(): string | null {
+    return this.#done ? null : this.#placement?.address ?? null;
+  }
+
+  /** The text of the stream so far and how much of it was spoken (for heard-text accounting and tests). */
+  get ledger(): TextLedger {
+    return this.#ledger;
+  }
+
+  push(text: string, options?: { flush?: boolean }): void {
+    if (typeof text !== "string") throw new TypeError(`SpeechStream.push needs a string, got ${typeof text}`);
+    // After stop() the stream is over for good; a responder still streaming its tokens is not an error.
+    if (this.#stopped || this.#done) return;
+    const flush = options?.flush === true;
+    if (!text && !flush) return;
+    this.#ledger.push(text, flush);
+    this.#call?.send(text, flush);
+    this.#armStallWatch();
+  }
+
+  end(): void {
+    if (this.#ledger.ended) return;
+    this.#ledger.end();
+    this.#call?.endInput();
+    this.#armStallWatch();
+  }
+
+  async pause(): Promise<void> {
+    if (this.#paused || this.#stopped || this.#done) return;
+    this.#paused = true;
+    clearTimeout(this.#stallTimer);
+    await this.#control(ControlCommand.CONTROL_COMMAND_PAUSE);
+  }
+
+  async resume(): Promise<void> {
+    if (!this.#paused || this.#stopped || this.#done) return;
+    this.#paused = false;
+    if (this.#pendingFrom) {
+      // The worker failed while paused: re-dispatch now that audio is wanted again.
+      const from = this.#pendingFrom;
+      this.#pendingFrom = null;
+      await this.#redispatch(from.worker, from.reason);
+      return;
+    }
+    await this.#control(ControlCommand.CONTROL_COMMAND_RESUME);
+    this.#armStallWatch();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#queue.length = 0;
+    const call = this.#call, placement = this.#placement;
+    this.#call = null;
+    this.#placement = null;
+    this.#finish(null);
+    if (!call || !placement) return;
+    let stoppedByWorker = false;
+    try {
+      await control(
+        placement.channel.client,
+        placement.lease.id,
+        ControlCommand.CONTROL_COMMAND_STOP,
+        this.#host.controlTimeoutMs,
+      );
+      stoppedByWorker = true;
+    } catch (error) {
+      log.debug("STOP on {worker} failed ({error}); cancelling the call", {
+        worker: placement.worker,
+        error: describeError(error),
+      });
+    }
+    call.cancel();
+    this.#host.unplace(placement, stoppedByWorker ? "reuse" : "discard");
+  }
+
+  /** The router learned that `address` is gone or not serving: fail over if this stream is on it. */
+  workerLost(address: string, reason: string): void {
+    if (this.#placement?.address === address) this.#failover(reason, true);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<TtsFrame> {
+    try {
+      while (true) {
+        const next = this.#queue.shift();
+        if (next) {
+          if (this.#deliveryHeld && this.#queue.length <= LOW_WATER_FRAMES) {
+            this.#deliveryHeld = false;
+            this.#call?.resumeDelivery();
+          }
+          yield { ...next, seq: ++this.#seq };
+          continue;
+        }
+        if (this.#done) {
+          if (this.#error) throw this.#error;
+          return;
+        }
+        await new Promise<void>((resolve) => this.#wake = resolve);
+      }
+    } finally {
+      // A consumer that stops iterating early no longer wants the audio.
+      if (!this.#done) await this.stop();
+    }
+  }
+
+  #attach(placement: Placement, fromOffset: number): void {
+    this.#placement = placement;
+    this.#lastWorker = placement.worker;
+    const call: SynthesisCall = new SynthesisCall(placement.channel.client, placement.lease.id, {
+      frame: (frame) => this.#call === call && this.#onFrame(frame, fromOffset),
+      done: () => {
+        if (this.#call !== call) return;
+        this.#call = null;
+        this.#placement = null;
+        this.#host.unplace(placement, "reuse");
+      },
+      failed: (error) => this.#call === call && this.#onCallFailed(error),
+    });
+    this.#call = call;
+    for (const piece of this.#ledger.piecesFrom(fromOffset)) call.send(piece.text, piece.flush);
+    if (this.#ledger.ended) call.endInput();
+    this.#armStallWatch();
+  }
+
+  #onFrame(frame: AudioFrame, base: number): void {
+    const length = this.#ledger.length;
+    const textStart = Math.min(base + frame.textStart, length);
+    const textEnd = Math.min(base + frame.textEnd, length);
+    if (frame.isFinal) this.#ledger.completed();
+    else this.#ledger.received(textStart, textEnd);
+    const audio = frame.audio;
+    const pcm = new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength);
+    this.#queue.push({ pcm, textStart, textEnd, isFinal: frame.isFinal, worker: this.worker });
+    if (frame.isFinal) this.#finish(null);
+    else if (this.#queue.length >= HIGH_WATER_FRAMES && !this.#deliveryHeld) {
+      this.#deliveryHeld = true;
+      this.#call?.pauseDelivery();
+    }
+    this.#armStallWatch();
+    this.#notify();
+  }
+
+  #onCallFailed(error: Error): void {
+    if (this.#stopped || this.#done) return;
+    if (isRequestError(error)) {
+      const placement = this.#placement!;
+      this.#call = null;
+      this.#placement = null;
+      this.#host.unplace(placement, "reuse");
+      this.#finish(
+        new SpeechStreamError(`worker ${placement.worker} rejected the speech stream: ${describeError(error)}`),
+      );
+      return;
+    }
+    // NOT_FOUND: the worker lost our session (e.g. it restarted); it may still serve a new one.
+    this.#failover(`Synthesize failed: ${describeError(error)}`, grpcCode(error) !== status.NOT_FOUND);
+  }
+
+  /** Leaves the current worker and re-dispatches the unspoken text (now, or on resume when paused). */
+  #failover(reason: string, avoidWorker: boolean): void {
+    const placement = this.#placement;
+    if (!placement || this.#stopped || this.#done) return;
+    this.#call?.cancel();
+    this.#call = null;
+    this.#placement = null;
+    this.#deliveryHeld = false;
+    clearTimeout(this.#stallTimer);
+    this.#host.unplace(placement, "discard");
+    if (avoidWorker) this.#avoid.add(placement.address);
+    // Frames of the unfinished span that the consumer has not taken yet will be spoken again: drop them here so
+    // that only what was already handed out can repeat.
+    const resumeAt = this.#ledger.spokenUpTo;
+    const keep = this.#queue.filter((frame) => frame.isFinal || frame.textStart < resumeAt);
+    this.#queue.splice(0, this.#queue.length, ...keep);
+    log.warn("worker {worker} failed mid-stream ({reason}); re-dispatching from text offset {offset}", {
+      worker: placement.worker,
+      reason,
+      offset: resumeAt,
+      session_id: this.#request.sessionId,
+    });
+    if (this.#paused) this.#pendingFrom = { worker: placement.worker, reason };
+    else void this.#redispatch(placement.worker, reason);
+  }
+
+  async #redispatch(from: string, reason: string): Promise<void> {
+    if (this.#redispatching) return;
+    if (++this.#failovers > this.#host.maxFailovers) {
+      this.#finish(
+        new SpeechStreamError(
+          `speech stream gave up after ${this.#host.maxFailovers} worker failures; last: ${reason}`,
+        ),
+      );
+      return;
+    }
+    this.#redispatching = true;
+    let placement: Placement;
+    try {
+      placement = await this.#host.place(this.#request, this.#avoid);
+    } catch (error) {
+      this.#finish(
+        new SpeechStreamError(
+          `worker ${from} failed (${reason}) and no other worker could take over: ${(error as Error).message}`,
+        ),
+      );
+      return;
+    } finally {
+      this.#redispatching = false;
+    }
+    if (this.#stopped || this.#done) {
+      this.#host.unplace(placement, "reuse");
+      return;
+    }
+    const fromOffset = this.#ledger.spokenUpTo;
+    this.#attach(placement, fromOffset);
+    if (this.#paused) await this.#control(ControlCommand.CONTROL_COMMAND_PAUSE);
+    log.info("speech stream moved from {from} to {to} at text offset {offset}", {
+      from,
+      to: placement.worker,
+      offset: fromOffset,
+      session_id: this.#request.sessionId,
+    });
+    try {
+      this.onFailover?.({ from, to: placement.worker, fromOffset });
+    } catch (error) {
+      log.error("onFailover listener failed: {error}", { error });
+    }
+  }
+
+  async #control(command: ControlCommand): Promise<void> {
+    const placement = this.#placement;
+    if (!placement) return;
+    try {
+      await control(placement.channel.client, placement.lease.id, command, this.#host.controlTimeoutMs);
+    } catch (error) {
+      // A dead worker is handled by failover (its stream fails too); a refused command changes nothing here.
+      log.debug("Control {command} on {worker} failed: {error}", {
+        command: ControlCommand[command],
+        worker: placement.worker,
+        error: describeError(error),
+      });
+    }
+  }
+
+  /** Watches for a worker that stops producing while audio is due (hung process, frozen host). */
+  #armStallWatch(): void {
+    clearTimeout(this.#stallTimer);
+    if (!this.#call || this.#paused || this.#deliveryHeld || this.#done) return;
+    const ledger = this.#ledger;
+    if (ledger.flushedUpTo <= ledger.heardUpTo && !ledger.ended) return;
+    const ms = this.#host.stallTimeoutMs;
+    this.#stallTimer = setTimeout(() => this.#failover(`no audio for ${ms} ms while audio was due`, true), ms);
+  }
+
+  #finish(error: Error | null): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#error = error;
+    clearTimeout(this.#stallTimer);
+    if (error) {
+      log.warn("speech stream of session {session_id} ended: {error}", {
+        session_id: this.#request.sessionId,
+        error: error.message,
+      });
+    }
+    this.#host.closed(this);
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}
