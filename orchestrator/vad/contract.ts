@@ -24,14 +24,27 @@ export interface VadOptions {
   speechPadMs: number;
 }
 
-/** Voice activity detection for one audio stream. */
+/**
+ * Voice activity detection for one audio stream.
+ *
+ * `push` is async because the model runs asynchronously (onnxruntime's `session.run`). Calls are processed strictly
+ * in call order even when the caller does not await each one, so a transport can fire `push` per frame; each
+ * returned promise resolves with the boundaries completed by that call's samples.
+ */
 export interface VadStream {
-  /** Feeds 16 kHz mono float32 samples of any length; returns the boundaries they complete, in order. */
-  push(samples: Float32Array): VadEvent[];
+  /** Feeds 16 kHz mono float32 samples of any length; resolves with the boundaries they complete, in order. */
+  push(samples: Float32Array): Promise<VadEvent[]>;
+  /**
+   * Ends the stream's audio: if it is inside speech, resolves with a `speech_end` at the current stream time.
+   * The stream may be pushed to again afterwards (its time keeps running).
+   */
+  flush(): Promise<VadEvent[]>;
   /** True while the stream is inside speech. */
   readonly speaking: boolean;
   /** Speech probability of the last window (0..1), for meters and debugging. */
   readonly lastProbability: number;
-  /** Clears all state (e.g. between sessions). */
-  reset(): void;
+  /** Stream time of the audio taken in by resolved pushes, in ms (including samples awaiting a full window). */
+  readonly streamMs: number;
+  /** Clears all state (e.g. between sessions); stream time starts again at 0. Waits for pushes in flight. */
+  reset(): Promise<void>;
 }
