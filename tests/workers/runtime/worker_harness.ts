@@ -1,0 +1,183 @@
+/**
+ * Test harness for the worker runtime: starts a real worker on a free loopback port and talks to it over real gRPC
+ * (TTSService + grpc.health.v1.Health) with small promise-based helpers.
+ *
+ * @module
+ */
+import {
+  type ClientDuplexStream,
+  credentials,
+  makeClientConstructor,
+  type Metadata,
+  type ServiceDefinition,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
+import {
+  type AudioFrame,
+  type Capabilities,
+  ControlCommand,
+  type ControlResponse,
+  type ListModelsResponse,
+  type LoadModelResponse,
+  type SessionOptions,
+  type StartSessionResponse,
+  type TextChunk,
+  TTSServiceClient,
+  type UnloadModelResponse,
+} from "../../../proto/gen/tts.ts";
+import type { TtsAdapter } from "../../../workers/runtime/adapter.ts";
+import { type RunningWorker, startWorker, type StartWorkerOptions } from "../../../workers/runtime/worker.ts";
+import { MockAdapter } from "../../../workers/mock/mock_adapter.ts";
+
+/** Starts a worker with the mock adapter (or `adapter`) on 127.0.0.1 and a free port. */
+export function startTestWorker(overrides: Partial<StartWorkerOptions> = {}): Promise<RunningWorker> {
+  return startWorker({
+    name: "test-worker",
+    host: "127.0.0.1",
+    port: 0,
+    adapter: new MockAdapter() as TtsAdapter,
+    defaultModel: "mock-440hz",
+    preloadModelIds: [],
+    modelManager: { idleTtlMs: 60_000, minResidencyMs: 0, maxResident: 4, maxParallelLoads: 1 },
+    maxSessions: 16,
+    maxTextChars: 1000,
+    shutdownGraceMs: 2000,
+    version: "test",
+    ...overrides,
+  });
+}
+
+type Callback<T> = (error: ServiceError | null, response: T) => void;
+
+function promised<T>(invoke: (callback: Callback<T>) => unknown): Promise<T> {
+  return new Promise((resolve, reject) => invoke((error, response) => error ? reject(error) : resolve(response)));
+}
+
+/** What a finished Synthesize call gave back. */
+export interface SynthesisResult {
+  frames: AudioFrame[];
+  /** Null when the stream ended with OK. */
+  error: ServiceError | null;
+}
+
+/** A TTSService client plus a health client for one worker. */
+export class TestClient {
+  readonly tts: TTSServiceClient;
+  readonly #health: InstanceType<ReturnType<typeof makeClientConstructor>>;
+
+  constructor(readonly address: string) {
+    this.tts = new TTSServiceClient(address, credentials.createInsecure());
+    const Health = makeClientConstructor(healthService as unknown as ServiceDefinition, "grpc.health.v1.Health");
+    this.#health = new Health(address, credentials.createInsecure());
+  }
+
+  /** Health Check of `service` ("" = the whole worker): `SERVING`, `NOT_SERVING`, ... */
+  health(service = ""): Promise<string> {
+    return promised<{ status: string }>((cb) =>
+      (this.#health as unknown as { check(r: unknown, cb: Callback<{ status: string }>): void }).check({ service }, cb)
+    ).then((r) => r.status);
+  }
+
+  startSession(sessionId: string, modelId = "", options?: SessionOptions): Promise<StartSessionResponse> {
+    return promised((cb) => this.tts.startSession({ sessionId, modelId, options }, cb));
+  }
+
+  endSession(sessionId: string): Promise<{ ended: boolean }> {
+    return promised((cb) => this.tts.endSession({ sessionId }, cb));
+  }
+
+  control(sessionId: string, command: ControlCommand): Promise<ControlResponse> {
+    return promised((cb) => this.tts.control({ sessionId, command }, cb));
+  }
+
+  listModels(): Promise<ListModelsResponse> {
+    return promised((cb) => this.tts.listModels({}, cb));
+  }
+
+  loadModel(modelId: string): Promise<LoadModelResponse> {
+    return promised((cb) => this.tts.loadModel({ modelId }, cb));
+  }
+
+  unloadModel(modelId: string, force = false): Promise<UnloadModelResponse> {
+    return promised((cb) => this.tts.unloadModel({ modelId, force }, cb));
+  }
+
+  capabilities(): Promise<Capabilities> {
+    return promised((cb) => this.tts.getCapabilities({}, cb));
+  }
+
+  /** Opens a Synthesize stream; frames and the end are collected by {@linkcode collect}. */
+  openStream(): ClientDuplexStream<TextChunk, AudioFrame> {
+    return this.tts.synthesize();
+  }
+
+  /** Sends `texts` as chunks (session id on the first), half-closes, and collects the whole answer. */
+  synthesize(sessionId: string, texts: string[]): Promise<SynthesisResult> {
+    const call = this.openStream();
+    const result = collect(call);
+    texts.forEach((text, i) => call.write(chunk(i === 0 ? sessionId : "", text)));
+    call.end();
+    return result;
+  }
+
+  close(): void {
+    this.tts.close();
+    (this.#health as unknown as { close(): void }).close();
+  }
+}
+
+/** A TextChunk with defaults. */
+export function chunk(sessionId: string, text: string, extra: Partial<TextChunk> = {}): TextChunk {
+  return { sessionId, text, endOfInput: false, flush: false, ...extra };
+}
+
+/** Collects every frame of a call until it ends (OK or error); `onFrame` sees each frame as it arrives. */
+export function collect(
+  call: ClientDuplexStream<TextChunk, AudioFrame>,
+  onFrame?: (frame: AudioFrame) => void,
+): Promise<SynthesisResult> {
+  const frames: AudioFrame[] = [];
+  return new Promise((resolve) => {
+    let settled = false;
+    call.on("data", (frame: AudioFrame) => {
+      frames.push(frame);
+      onFrame?.(frame);
+    });
+    call.on("error", (error: ServiceError) => {
+      if (!settled) resolve({ frames, error });
+      settled = true;
+    });
+    call.on("status", (s: { code: number; metadata: Metadata }) => {
+      if (s.code === 0 && !settled) {
+        settled = true;
+        // 'status' can come before the last 'data' events are delivered; wait for the stream's end.
+        if (call.readableEnded) resolve({ frames, error: null });
+        else call.once("end", () => resolve({ frames, error: null }));
+      }
+    });
+  });
+}
+
+/** Concatenates the audio of frames (the final frame's zero padding included). */
+export function concatAudio(frames: AudioFrame[]): Uint8Array {
+  const total = frames.reduce((n, f) => n + f.audio.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const frame of frames) {
+    out.set(frame.audio, offset);
+    offset += frame.audio.length;
+  }
+  return out;
+}
+
+/** Polls `condition` until true or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export { ControlCommand };

@@ -1,0 +1,159 @@
+/**
+ * The process entry shared by every worker's `main.ts`: validated config, logging, the worker itself, and signal
+ * handling (SIGTERM/SIGINT drain the worker, deregister it and exit 0).
+ *
+ * @module
+ */
+import { FALLBACK_MOCK_MODEL } from "../../shared/config/models.ts";
+import { type Env } from "../../shared/config/load.ts";
+import { loadWorkerConfigOrExit, type WorkerConfig } from "../../shared/config/worker.ts";
+import { getLogger } from "../../shared/log/mod.ts";
+import { setupLogging } from "../../shared/log/setup.ts";
+import { type AdapterType, MODEL_ID_PREFIX, type TtsAdapter } from "./adapter.ts";
+import { startWorker } from "./worker.ts";
+
+/** Version reported in Capabilities and the registry. */
+export const WORKER_VERSION = "0.1.0";
+
+/** Builds an adapter from the validated config. */
+export type AdapterFactory = (config: WorkerConfig) => TtsAdapter | Promise<TtsAdapter>;
+
+/** What a worker's `main.ts` passes to {@linkcode runWorkerMain}. */
+export interface WorkerMainOptions {
+  /** The adapter family this entry point serves; `ADAPTER_TYPE` is set to it. */
+  adapterType: AdapterType;
+  /** Used when `DEFAULT_MODEL` is unset or names another family's model. */
+  defaultModel: string;
+  /**
+   * Adapter builders by family. The config may switch families (a missing voicepack falls back to the mock); a
+   * family without a builder here is served by the `mock` builder with `mock-440hz`.
+   */
+  adapters: Partial<Record<AdapterType, AdapterFactory>> & { mock: AdapterFactory };
+  /** Defaults to the process environment. */
+  env?: Env;
+  /** Command-line arguments, default `Deno.args`; `--exit-with-parent` is the only one (see {@linkcode watchParent}). */
+  args?: string[];
+}
+
+/** The parent process, read when this module loads: it may die while the worker is still starting. */
+const PARENT_AT_START = Deno.ppid;
+
+/** How often an orphaned worker notices that its parent is gone. */
+const PARENT_CHECK_MS = 500;
+
+/**
+ * Calls `onGone` once when this process's parent `parent` (its `Deno.ppid` at startup) has exited and the process
+ * got re-parented. `deno task` runs the worker as a child
+ * and cannot pass on a SIGKILL it receives itself, so without this a `kill -9` of the task would leave the worker
+ * running and registered. Returns the function that stops watching.
+ */
+export function watchParent(parent: number, onGone: (parentPid: number) => void): () => void {
+  const timer = setInterval(() => {
+    if (Deno.ppid === parent) return;
+    clearInterval(timer);
+    onGone(parent);
+  }, PARENT_CHECK_MS);
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
+}
+
+/** Pins the environment to this entry point's adapter family; returns the notes to log about what it changed. */
+export function pinAdapterEnv(env: Env, adapterType: AdapterType, defaultModel: string): { env: Env; notes: string[] } {
+  const pinned: Env = { ...env };
+  const notes: string[] = [];
+  const prefix = MODEL_ID_PREFIX[adapterType];
+  if (pinned.ADAPTER_TYPE && pinned.ADAPTER_TYPE !== adapterType) {
+    notes.push(`ADAPTER_TYPE=${pinned.ADAPTER_TYPE} ignored: this entry point serves ${adapterType}`);
+  }
+  pinned.ADAPTER_TYPE = adapterType;
+  if (!pinned.DEFAULT_MODEL?.startsWith(prefix)) {
+    if (pinned.DEFAULT_MODEL) notes.push(`DEFAULT_MODEL=${pinned.DEFAULT_MODEL} ignored: using ${defaultModel}`);
+    pinned.DEFAULT_MODEL = defaultModel;
+  }
+  const preload = (pinned.PRELOAD_MODEL_IDS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const kept = preload.filter((id) => id.startsWith(prefix));
+  if (kept.length !== preload.length) {
+    notes.push(`PRELOAD_MODEL_IDS: ignored ${preload.filter((id) => !kept.includes(id)).join(", ")} (not ${prefix}*)`);
+    pinned.PRELOAD_MODEL_IDS = kept.join(",");
+  }
+  return { env: pinned, notes };
+}
+
+/** Runs a worker process until SIGTERM/SIGINT, then drains it and exits 0 (1 when it cannot start). */
+export async function runWorkerMain(options: WorkerMainOptions): Promise<void> {
+  const { env, notes } = pinAdapterEnv(options.env ?? Deno.env.toObject(), options.adapterType, options.defaultModel);
+  const config = loadWorkerConfigOrExit(env);
+  setupLogging({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: "worker", worker: config.WORKER_NAME });
+  const log = getLogger("worker", "main");
+  for (const note of notes) log.warn(note);
+
+  let adapterType: AdapterType = config.ADAPTER_TYPE;
+  let defaultModel = config.DEFAULT_MODEL;
+  let preload = config.PRELOAD_MODEL_IDS;
+  let factory = options.adapters[adapterType];
+  if (!factory) {
+    log.warn("no {adapter} adapter in this build; serving the mock adapter with {model_id}", {
+      adapter: adapterType,
+      model_id: FALLBACK_MOCK_MODEL,
+    });
+    adapterType = "mock";
+    defaultModel = FALLBACK_MOCK_MODEL;
+    preload = [];
+    factory = options.adapters.mock;
+  }
+
+  let worker;
+  try {
+    worker = await startWorker({
+      name: config.WORKER_NAME,
+      host: config.WORKER_GRPC_HOST,
+      port: config.WORKER_GRPC_PORT,
+      advertiseAddress: config.WORKER_ADVERTISE_ADDRESS,
+      adapter: await factory(config),
+      defaultModel,
+      preloadModelIds: preload,
+      modelManager: {
+        idleTtlMs: config.MODEL_IDLE_TTL_MS,
+        minResidencyMs: config.MODEL_MIN_RESIDENCY_MS,
+        maxResident: config.MAX_RESIDENT_MODELS,
+        maxParallelLoads: config.MAX_PARALLEL_LOADS,
+      },
+      maxSessions: config.WORKER_MAX_SESSIONS,
+      maxTextChars: config.WORKER_MAX_TEXT_CHARS,
+      shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
+      version: WORKER_VERSION,
+      registry: {
+        redisUrl: config.REDIS_URL,
+        heartbeatMs: config.WORKER_HEARTBEAT_MS,
+        ttlMs: config.WORKER_TTL_MS,
+      },
+    });
+  } catch (error) {
+    log.error("worker failed to start: {error}", { error: error instanceof Error ? error.message : String(error) });
+    Deno.exit(1);
+  }
+
+  let signalled = false;
+  const onSignal = (signal: string) => {
+    if (signalled) {
+      log.warn("{signal} again: exiting without waiting for the drain", { signal });
+      Deno.exit(1);
+    }
+    signalled = true;
+    worker.shutdown(signal, { processExiting: true }).then(
+      () => Deno.exit(0),
+      (error) => {
+        log.error("shutdown failed: {error}", { error });
+        Deno.exit(1);
+      },
+    );
+  };
+  for (const signal of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(signal, () => onSignal(signal));
+  if ((options.args ?? Deno.args).includes("--exit-with-parent")) {
+    watchParent(PARENT_AT_START, (parent) => {
+      log.warn("parent process {pid} is gone (was `deno task` killed?): shutting down", { pid: parent });
+      onSignal("parent exited");
+    });
+  }
+  await worker.closed;
+}
