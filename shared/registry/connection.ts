@@ -25,6 +25,9 @@ export interface RegistryConnectionOptions {
   onDown?: () => void;
 }
 
+/** Connections closed on purpose: their "close" is not an outage and is not logged as one. */
+const closingConnections = new WeakSet<Redis>();
+
 /** An ioredis client whose outages are logged once and whose commands fail fast while it is down. */
 export function openRegistryConnection(options: RegistryConnectionOptions): Redis {
   const maxBackoff = options.maxBackoffMs ?? 2000;
@@ -53,7 +56,7 @@ export function openRegistryConnection(options: RegistryConnectionOptions): Redi
     state = "down";
   });
   redis.on("close", () => {
-    if (state !== "up") return;
+    if (state !== "up" || closingConnections.has(redis)) return;
     // A clean close after being up (server restart) may not raise "error"; still one line.
     options.logger.warn(`Redis ${where} connection lost (${options.role})${lastError ? `: ${lastError}` : ""}`);
     state = "down";
@@ -64,6 +67,7 @@ export function openRegistryConnection(options: RegistryConnectionOptions): Redi
 
 /** Closes a registry connection without waiting on a server that may be gone. */
 export async function closeRegistryConnection(redis: Redis): Promise<void> {
+  closingConnections.add(redis);
   if (redis.status === "ready") {
     const quitDone = redis.quit().then(() => {}, () => {});
     let timer: ReturnType<typeof setTimeout> | undefined;
