@@ -1,0 +1,71 @@
+/**
+ * A `grpc.health.v1.Health/Check` client: exits 0 when the server answers SERVING, 1 otherwise. Debian has neither
+ * grpcurl nor grpc_health_probe, so compose healthchecks and the dev runner use this.
+ *
+ * Usage: `deno run --allow-net --allow-env --ignore-env scripts/grpc_health_probe.ts 127.0.0.1:7002 [service] [timeout_ms]`
+ *
+ * The two tiny messages are encoded by hand (field 1 of each), so no .proto file has to be found at run time.
+ *
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+
+/** `grpc.health.v1.HealthCheckResponse.ServingStatus` names by number. */
+const STATUS_NAMES = ["UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"] as const;
+
+/** The result of one health check: a status name, or `UNREACHABLE` with the reason. */
+export type HealthStatus = (typeof STATUS_NAMES)[number] | "UNREACHABLE";
+
+function encodeRequest(service: string): Uint8Array {
+  const bytes = new TextEncoder().encode(service);
+  if (bytes.length === 0) return new Uint8Array(0);
+  if (bytes.length > 127) throw new Error("service name longer than 127 bytes");
+  return new Uint8Array([0x0a, bytes.length, ...bytes]);
+}
+
+function decodeStatus(bytes: Uint8Array): number {
+  // HealthCheckResponse { ServingStatus status = 1; } → tag 0x08 then a small varint; absent means 0 (UNKNOWN).
+  for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === 0x08) return bytes[i + 1];
+  return 0;
+}
+
+const HealthClient = grpc.makeGenericClientConstructor({
+  Check: {
+    path: "/grpc.health.v1.Health/Check",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (service: string) => Buffer.from(encodeRequest(service)),
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (v: number) => Buffer.from([0x08, v]),
+    responseDeserialize: (b: Buffer) => decodeStatus(new Uint8Array(b)),
+  },
+}, "Health");
+
+/** Asks `address` (host:port) for the health of `service` ("" = the whole server). */
+export function checkGrpcHealth(
+  address: string,
+  service = "",
+  timeoutMs = 2000,
+): Promise<{ status: HealthStatus; detail?: string }> {
+  const client = new HealthClient(address, grpc.credentials.createInsecure());
+  return new Promise((resolve) => {
+    const deadline = new Date(Date.now() + timeoutMs);
+    // deno-lint-ignore no-explicit-any
+    (client as any).Check(service, { deadline }, (error: grpc.ServiceError | null, status?: number) => {
+      client.close();
+      if (error) resolve({ status: "UNREACHABLE", detail: `${grpc.status[error.code]}: ${error.details}` });
+      else resolve({ status: STATUS_NAMES[status ?? 0] ?? "UNKNOWN" });
+    });
+  });
+}
+
+if (import.meta.main) {
+  const [address, service = "", timeout = "3000"] = Deno.args;
+  if (!address || !/^[^:]+:\d+$/.test(address.replace(/^\[.*\]/, "h"))) {
+    console.error("usage: grpc_health_probe.ts <host:port> [service] [timeout_ms]");
+    Deno.exit(2);
+  }
+  const result = await checkGrpcHealth(address, service, Number(timeout) || 3000);
+  console.log(result.detail ? `${result.status} (${result.detail})` : result.status);
+  Deno.exit(result.status === "SERVING" ? 0 : 1);
+}
