@@ -62,6 +62,10 @@ export const orchestratorFields = z.object({
   ),
   ASR_MODELS_DIR: stringField("models/whisper"),
   ASR_PARTIAL_INTERVAL_MS: msField(500, 50),
+  WHISPER_MODEL_URL_TEMPLATE: urlField(
+    "https://huggingface.co/csukuangfj/sherpa-onnx-whisper-{name}/resolve/main/{file}",
+    ["http", "https", "file"],
+  ),
   VAD_MODEL_PATH: stringField("models/silero/silero_vad_v5.onnx"),
   VAD_THRESHOLD: numberField(0.5, 0, 1),
   VAD_MIN_SPEECH_MS: msField(100),
