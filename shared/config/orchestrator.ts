@@ -86,6 +86,8 @@ export const orchestratorFields = z.object({
   LIVEKIT_URL: urlField(undefined, ["ws", "wss", "http", "https"]),
   LIVEKIT_API_KEY: stringField(),
   LIVEKIT_API_SECRET: stringField(),
+  LIVEKIT_PUBLIC_URL: urlField(undefined, ["ws", "wss"]),
+  WEB_ALLOWED_ORIGINS: listField(),
 });
 
 type OrchestratorFields = z.output<typeof orchestratorFields>;
