@@ -1,0 +1,216 @@
+/**
+ * `POST /api/connection-details`: hands a browser a LiveKit room of its own. The reply is
+ * `{transport, serverUrl, roomName, participantName, participantToken, expiresAt, websocket}`: a user token for one
+ * fresh room (15 min, join that room only, publish microphone and data), with the agent already dispatched into the
+ * room, plus the WebSocket fallback (URL and a short-lived orchestrator token when a token secret is configured).
+ * When LiveKit is not configured or cannot take the room, `transport` is `"websocket"` and `reason` says why.
+ *
+ * Abuse protection, in order: a per-client-address rate limit (429 + Retry-After); then either an API key
+ * (`X-API-Key` or `Authorization: Bearer`, checked like WebSocket credentials) or a browser request from an allowed
+ * origin (the page's own, or `allowedOrigins`); a request naming a foreign origin without a key is refused (403).
+ * The optional JSON body holds session options (`model`, `voice`, `language`, `responder`, `options`), validated with
+ * the protocol's own `session.start` schema.
+ *
+ * @module
+ */
+import { getLogger } from "../../shared/log/mod.ts";
+import { SessionStartSchema } from "../protocol/client_messages.ts";
+import { describeZodError } from "../protocol/parse.ts";
+import { type Authenticator, mintToken } from "../transports/auth.ts";
+import { DispatchRefusedError, type RoomDispatcher } from "../transports/livekit/transport.ts";
+import {
+  type LiveKitCredentials,
+  mintUserToken,
+  newRoomTicket,
+  USER_TOKEN_TTL_SECONDS,
+} from "../transports/livekit/tokens.ts";
+import { RateLimiter, type RateLimitSettings } from "./rate_limit.ts";
+import { clientAddress, isPrivateAddress, publicOrigin, siblingUrl } from "./request_origin.ts";
+
+const log = getLogger("orchestrator", "http");
+
+/** Path of the endpoint. */
+export const CONNECTION_DETAILS_PATH = "/api/connection-details";
+/** Port of the TLS proxy in front of LiveKit, relative to an https page (see the Caddyfile). */
+export const DEFAULT_LIVEKIT_PUBLIC_PORT = 8444;
+/** Path the WebSocket fallback connects to on the page's origin. */
+export const WEBSOCKET_PATH = "/ws";
+/** Largest request body accepted, in bytes. */
+const MAX_BODY_BYTES = 4_096;
+
+/** Options of the endpoint. */
+export interface ConnectionDetailsOptions {
+  /** The LiveKit side; absent when LiveKit is not configured (the reply then offers WebSocket only). */
+  livekit?: {
+    credentials: LiveKitCredentials;
+    /** `LIVEKIT_URL`: where the agent connects; offered as is to pages served over plain http. */
+    internalUrl: string;
+    /** `LIVEKIT_PUBLIC_URL`: what browsers connect to; unset → derived from the page (https → wss://host:8444). */
+    publicUrl?: string;
+    publicPort?: number;
+    dispatcher: RoomDispatcher;
+  };
+  authenticator: Authenticator;
+  /** `ORCHESTRATOR_TOKEN_SECRET`: mints the WebSocket fallback token for browsers that hold no API key. */
+  tokenSecret?: string;
+  /** Origins allowed besides the page's own, e.g. `https://app.example.com`. */
+  allowedOrigins?: readonly string[];
+  /** Accept same-origin browser requests without an API key (default true; false: keys only). */
+  allowSameOrigin?: boolean;
+  /** Default 10 per minute with a burst of 5 per client address. */
+  rateLimit?: RateLimitSettings;
+  ttlSeconds?: number;
+}
+
+/** The connection info of a request, as `Deno.serve` gives it. */
+export interface ClientInfo {
+  remoteAddr: { hostname: string };
+}
+
+/** Creates the endpoint's handler. */
+export function createConnectionDetailsHandler(
+  options: ConnectionDetailsOptions,
+): (request: Request, info: ClientInfo) => Promise<Response> {
+  const limiter = new RateLimiter(options.rateLimit ?? { perMinute: 10, burst: 5 });
+  const allowed = new Set((options.allowedOrigins ?? []).map((o) => o.replace(/\/$/, "").toLowerCase()));
+  const ttlSeconds = options.ttlSeconds ?? USER_TOKEN_TTL_SECONDS;
+
+  return async (request, info) => {
+    const peer = info.remoteAddr.hostname;
+    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: { allow: "POST, OPTIONS" } });
+    if (request.method !== "POST") return problem(405, "method_not_allowed", "use POST", { allow: "POST, OPTIONS" });
+    const client = clientAddress(request, peer);
+    const verdict = limiter.take(client);
+    if (!verdict.allowed) {
+      return problem(429, "rate_limited", `too many requests; try again in ${verdict.retryAfterSeconds} s`, {
+        "retry-after": String(verdict.retryAfterSeconds),
+      });
+    }
+    const page = publicOrigin(request, peer);
+    const principal = await authorize(request, page.origin, client);
+    if (typeof principal !== "string") return principal;
+    const body = await readStart(request);
+    if (body instanceof Response) return body;
+
+    const wsUrl = `${page.protocol === "https:" ? "wss:" : "ws:"}//${page.origin.split("//")[1]}${WEBSOCKET_PATH}`;
+    const websocket = {
+      url: wsUrl,
+      token: options.tokenSecret ? await mintToken(options.tokenSecret, principal, Math.min(ttlSeconds, 3600)) : null,
+    };
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
+    const livekit = options.livekit;
+    if (!livekit) {
+      return json(200, { transport: "websocket", reason: "LiveKit is not configured on this server", websocket });
+    }
+    const ticket = newRoomTicket();
+    try {
+      await livekit.dispatcher.dispatch({ ticket, principal, start: { type: "session.start", ...body } });
+    } catch (error) {
+      const status = error instanceof DispatchRefusedError ? error.status : 502;
+      log.warn("no agent for a LiveKit room ({status}): {error}", { status, error: (error as Error).message });
+      if (status === 503) return problem(503, "server_full", (error as Error).message, { "retry-after": "5" });
+      return json(200, {
+        transport: "websocket",
+        reason: `LiveKit is unreachable: ${(error as Error).message}`,
+        websocket,
+      });
+    }
+    return json(200, {
+      transport: "livekit",
+      serverUrl: livekitUrlFor(livekit, page),
+      roomName: ticket.roomName,
+      participantName: ticket.userIdentity,
+      participantToken: await mintUserToken(livekit.credentials, ticket, ttlSeconds),
+      expiresAt,
+      websocket,
+    });
+  };
+
+  /** Returns the principal, or the refusal. */
+  async function authorize(request: Request, pageOrigin: string, client: string): Promise<string | Response> {
+    const credential = credentialOf(request);
+    if (credential) {
+      const verdict = await options.authenticator.verify(credential);
+      return verdict.ok ? verdict.principal : problem(401, "unauthorized", verdict.message);
+    }
+    const origin = request.headers.get("origin")?.replace(/\/$/, "").toLowerCase();
+    if (origin && origin !== pageOrigin.toLowerCase() && !allowed.has(origin)) {
+      return problem(403, "forbidden_origin", `requests from ${origin.slice(0, 100)} are not allowed`);
+    }
+    // Development mode accepts anyone, as the WebSocket transport does.
+    const anonymous = await options.authenticator.verify("");
+    if (anonymous.ok) return anonymous.principal;
+    if (origin && options.allowSameOrigin !== false) return `web:${client}`;
+    return problem(401, "unauthorized", "send an API key (X-API-Key or Authorization: Bearer) or use the web page");
+  }
+}
+
+/** The LiveKit URL for a browser on `page`. */
+function livekitUrlFor(
+  livekit: NonNullable<ConnectionDetailsOptions["livekit"]>,
+  page: ReturnType<typeof publicOrigin>,
+): string {
+  if (livekit.publicUrl) return livekit.publicUrl;
+  if (page.protocol === "https:") return siblingUrl(page, "wss:", livekit.publicPort ?? DEFAULT_LIVEKIT_PUBLIC_PORT);
+  // Plain http: the page talks to the orchestrator directly, so LiveKit is reached directly too; a loopback
+  // address is rewritten to the page's host name (localhost and 127.0.0.1 are not the same origin to a browser).
+  const url = new URL(livekit.internalUrl.replace(/^http/, "ws"));
+  if (isPrivateAddress(url.hostname) || url.hostname === "0.0.0.0" || url.hostname === "localhost") {
+    url.hostname = page.hostname;
+  }
+  return url.toString().replace(/\/$/, "");
+}
+
+function credentialOf(request: Request): string {
+  const authorization = request.headers.get("authorization");
+  if (authorization?.toLowerCase().startsWith("bearer ")) return authorization.slice(7).trim();
+  return request.headers.get("x-api-key")?.trim() ?? "";
+}
+
+const StartOptionsSchema = SessionStartSchema.omit({ type: true, audio: true });
+
+/** Reads the optional JSON body of session options. */
+async function readStart(request: Request): Promise<Record<string, unknown> | Response> {
+  const text = await readLimited(request);
+  if (text === null) return problem(413, "body_too_large", `the body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (!text.trim()) return {};
+  const type = request.headers.get("content-type") ?? "";
+  if (!type.toLowerCase().startsWith("application/json")) {
+    return problem(415, "unsupported_media_type", "send the session options as application/json");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return problem(400, "bad_json", `the body is not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = StartOptionsSchema.safeParse(value);
+  if (!parsed.success) return problem(400, "bad_request", `invalid session options: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+async function readLimited(request: Request): Promise<string | null> {
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+}
+
+function problem(status: number, error: string, message: string, headers: Record<string, string> = {}): Response {
+  return json(status, { error, message }, headers);
+}

@@ -1,0 +1,44 @@
+/**
+ * Builds the responders a process offers from its config: `echo` always, `llm` when `LLM_BASE_URL` and `LLM_MODEL`
+ * are set. `RESPONDER` names the default; a session may ask for another one that is available.
+ *
+ * @module
+ */
+import type { OrchestratorConfig } from "../../shared/config/orchestrator.ts";
+import type { Responder } from "./contract.ts";
+import { EchoResponder } from "./echo.ts";
+import { OpenAiChatResponder } from "./openai_chat.ts";
+
+/** The config keys the responders read. */
+export type ResponderConfig = Pick<
+  OrchestratorConfig,
+  "RESPONDER" | "LLM_BASE_URL" | "LLM_API_KEY" | "LLM_MODEL" | "LLM_SYSTEM_PROMPT"
+>;
+
+/** The responders of a process and the default one. */
+export interface ResponderSet {
+  readonly defaultName: string;
+  get(name?: string): Responder | undefined;
+  names(): string[];
+}
+
+/** Creates the responder set for `config`. */
+export function createResponders(config: ResponderConfig): ResponderSet {
+  const responders = new Map<string, Responder>([["echo", new EchoResponder()]]);
+  if (config.LLM_BASE_URL && config.LLM_MODEL) {
+    responders.set(
+      "llm",
+      new OpenAiChatResponder({
+        baseUrl: String(config.LLM_BASE_URL),
+        model: config.LLM_MODEL,
+        apiKey: config.LLM_API_KEY || undefined,
+        systemPrompt: config.LLM_SYSTEM_PROMPT || undefined,
+      }),
+    );
+  }
+  return {
+    defaultName: config.RESPONDER,
+    get: (name) => responders.get(name ?? config.RESPONDER),
+    names: () => [...responders.keys()],
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Tells real words from backchannels, fillers and recognizer hallucinations. During an interruption, "mm-hmm",
+ * "uh" or a cough that the ASR writes as "Hmm." must not stop the agent (the false-interruption rule: "a cough,
+ * mm-hmm"), while any other word does. Whisper also invents short phrases for short non-speech sounds ("Take care."
+ * for a 150 ms hum), so words count only when they fit in the time the user actually spoke.
+ *
+ * @module
+ */
+
+/** Fillers and backchannels that do not claim the turn (lower case, without punctuation). */
+const FILLERS = new Set([
+  "mm",
+  "mmm",
+  "hm",
+  "hmm",
+  "hmmm",
+  "mhm",
+  "mm-hmm",
+  "mmhmm",
+  "uh-huh",
+  "uh",
+  "uhh",
+  "um",
+  "umm",
+  "er",
+  "erm",
+  "ah",
+  "oh",
+  "eh",
+]);
+
+/** True when `text` contains at least one word that is not a filler or a non-speech tag like `[cough]`. */
+export function hasRealWords(text: string): boolean {
+  const withoutTags = text.replace(/\[[^\]]*\]|\([^)]*\)|\*[^*]*\*/g, " ");
+  const words = withoutTags.toLowerCase().replace(/[^\p{L}\p{N}'-]+/gu, " ").split(/\s+/).filter((w) => w.length > 0);
+  return words.some((word) => !FILLERS.has(word.replace(/^-+|-+$/g, "")));
+}
+
+/** Letters per second of speech no one exceeds (fast speech is about 15–20). */
+const MAX_LETTERS_PER_SECOND = 20;
+/** Allowance for the VAD cutting a short word close (a clipped "no" still counts). */
+const LETTER_ALLOWANCE = 2;
+
+/**
+ * True when `text` should stop the agent: it has real words, and no more letters than `speechMs` of speech can
+ * carry (a transcript far longer than the sound it came from is invented).
+ */
+export function claimsTurn(text: string, speechMs: number): boolean {
+  if (!hasRealWords(text)) return false;
+  const letters = text.replace(/[^\p{L}\p{N}]/gu, "").length;
+  return letters <= (MAX_LETTERS_PER_SECOND * Math.max(0, speechMs)) / 1000 + LETTER_ALLOWANCE;
+}

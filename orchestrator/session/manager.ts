@@ -1,0 +1,155 @@
+/**
+ * Creates and tracks every session of the process, whatever transport it came in on: checks the `session.start`
+ * against what the server offers (responder, language, sessions per key), then builds the session.
+ *
+ * @module
+ */
+import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
+import { getLogger } from "../../shared/log/mod.ts";
+import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
+import { CloseCode } from "../protocol/limits.ts";
+import type { ResponderSet } from "../responder/select.ts";
+import type { TtsRouter } from "../routing/contract.ts";
+import {
+  type AgentOutput,
+  type SessionInput,
+  SessionRejectedError,
+  type SessionRequest,
+} from "../transports/contract.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { Session } from "./session.ts";
+import type { SpeechInput, SpeechInputListener } from "./speech_input.ts";
+
+const log = getLogger("orchestrator", "sessions");
+
+/** Turn-taking settings shared by all sessions (from config). */
+export interface TurnSettings {
+  falseInterruptionMs: number;
+  bargeInGuardMs: number;
+  pacerLeadMs: number;
+  defaultLanguage: string;
+  /** Empty: the router's default model. */
+  defaultModel: string;
+}
+
+/** What a session's speech input needs to know. */
+export interface SpeechInputParams {
+  language: string;
+  inputSampleRate: number;
+}
+
+/** Options of the manager. */
+export interface SessionManagerOptions {
+  turn: TurnSettings;
+  maxSessionsPerKey: number;
+  responders: ResponderSet;
+  router: TtsRouter;
+  /** Languages the ASR understands (`["en"]` for English-only models); empty: any. */
+  asrLanguages: readonly string[];
+  createSpeechInput: (listener: SpeechInputListener, params: SpeechInputParams) => SpeechInput;
+  clock?: Clock;
+  metrics?: OrchestratorMetrics;
+}
+
+/** The sessions of the process. */
+export class SessionManager {
+  #options: SessionManagerOptions;
+  #sessions = new Map<string, { session: Session; principal: string }>();
+
+  constructor(options: SessionManagerOptions) {
+    this.#options = options;
+  }
+
+  /** Sessions open now. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Sessions open now for one principal. */
+  countFor(principal: string): number {
+    let n = 0;
+    for (const entry of this.#sessions.values()) if (entry.principal === principal) n++;
+    return n;
+  }
+
+  /** Looks a session up by id (tests, diagnostics). */
+  get(id: string): Session | undefined {
+    return this.#sessions.get(id)?.session;
+  }
+
+  /** The acceptor every transport calls (see `SessionAcceptor`). */
+  readonly accept = (request: SessionRequest, output: AgentOutput): SessionInput => {
+    const options = this.#options;
+    const { start, principal } = request;
+    if (this.countFor(principal) >= options.maxSessionsPerKey) {
+      throw new SessionRejectedError(
+        "too_many_sessions",
+        `this credential already holds ${options.maxSessionsPerKey} sessions (the maximum)`,
+        CloseCode.tooManySessions,
+      );
+    }
+    const responder = options.responders.get(start.responder);
+    if (!responder) {
+      throw new SessionRejectedError(
+        "bad_message",
+        `responder "${start.responder}" is not available here (available: ${options.responders.names().join(", ")})`,
+        CloseCode.policyViolation,
+      );
+    }
+    const language = (start.language || options.turn.defaultLanguage).toLowerCase();
+    const base = language.split("-")[0];
+    if (options.asrLanguages.length > 0 && !options.asrLanguages.includes(base)) {
+      throw new SessionRejectedError(
+        "bad_message",
+        `language "${language}" is not supported by the speech recognizer (supported: ${
+          options.asrLanguages.join(", ")
+        })`,
+        CloseCode.policyViolation,
+      );
+    }
+    const inputSampleRate = start.audio?.sampleRate ?? 16_000;
+    const model = start.model || options.turn.defaultModel;
+    const voice = {
+      speakerId: start.voice ?? start.options?.speakerId,
+      speed: start.options?.speed,
+      noiseScale: start.options?.noiseScale,
+      noiseW: start.options?.noiseW,
+    };
+    const id = crypto.randomUUID();
+    const session = new Session({
+      id,
+      output,
+      clock: options.clock ?? systemClock,
+      settings: { ...options.turn, language, model, voice, affinityKey: principal },
+      createSpeechInput: (listener) => options.createSpeechInput(listener, { language, inputSampleRate }),
+      responder,
+      router: options.router,
+      metrics: options.metrics,
+      onEnded: () => {
+        this.#sessions.delete(id);
+        options.metrics?.sessionsActive.set(this.#sessions.size);
+        log.info("session {id} ended ({n} open)", { id, n: this.#sessions.size });
+      },
+    });
+    this.#sessions.set(id, { session, principal });
+    options.metrics?.sessionsTotal.inc();
+    options.metrics?.sessionsActive.set(this.#sessions.size);
+    log.info("session {id} started on {transport} for {principal}", { id, transport: request.transport, principal });
+    output.sendEvent({
+      type: "session.started",
+      sessionId: id,
+      model: model || "default",
+      responder: responder.name,
+      language,
+      inputSampleRate,
+      outputSampleRate: WIRE_SAMPLE_RATE,
+      frameMs: FRAME_MS,
+    });
+    return session;
+  };
+
+  /** Ends every session (shutdown). */
+  endAll(): void {
+    for (const { session } of [...this.#sessions.values()]) session.end("server_shutdown");
+  }
+}

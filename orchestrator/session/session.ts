@@ -1,0 +1,309 @@
+/**
+ * One voice session: runs the turn state machine over the speech input, the responder and the worker stream, and
+ * talks to the client through its transport. All per-session state lives here (and in the parts it owns).
+ *
+ * @module
+ */
+import { FRAME_MS } from "../../shared/audio/format.ts";
+import { getLogger } from "../../shared/log/mod.ts";
+import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
+import type { ControlAction } from "../protocol/client_messages.ts";
+import type { ServerEvent } from "../protocol/server_events.ts";
+import type { SessionInput, UserAudioFrame } from "../transports/contract.ts";
+import type { TimerHandle } from "./clock.ts";
+import { claimsTurn, hasRealWords } from "./backchannel.ts";
+import { Conversation } from "./conversation.ts";
+import { AgentResponse, type PacedFrame } from "./agent_response.ts";
+import { FramePacer } from "./pacer.ts";
+import type { SessionOptions } from "./session_options.ts";
+import type { SpeechInput, TimedVadEvent } from "./speech_input.ts";
+import { type TurnAction, type TurnEvent, TurnStateMachine } from "./turn_state.ts";
+import { TurnTiming } from "./turn_timing.ts";
+import { type ResponseHost, responseListener } from "./response_events.ts";
+
+const log = getLogger("orchestrator", "session");
+
+export type { SessionOptions, SessionSettings } from "./session_options.ts";
+
+/** A running session. */
+export class Session implements SessionInput, ResponseHost {
+  readonly id: string;
+  readonly machine = new TurnStateMachine();
+  readonly conversation = new Conversation();
+  readonly options: SessionOptions;
+  readonly input: SpeechInput;
+  readonly pacer: FramePacer<PacedFrame>;
+  response: AgentResponse | null = null;
+  /** Timing of the user turn being finalized (the next response takes it over). */
+  userTiming = new TurnTiming();
+  /** Turn number of the current user turn (speech or text). */
+  turn = 0;
+  /** Clock ms of the last agent frame sent. */
+  lastFrameSentAt = -Infinity;
+  #pendingEnd: { speechEndAt: number; endpointAt: number } | null = null;
+  /** Stream time of the last VAD speech end. */
+  #speechEndStreamMs = -1;
+  #ended = false;
+  #clientPaused = false;
+  #outputHeld = false;
+  #interruptionTimer: TimerHandle | undefined;
+  #lastOnset: TimedVadEvent | null = null;
+  /** The onset that held the output (barge-in), for `barge_in_ms`. */
+  #bargeInOnset: TimedVadEvent | null = null;
+  #speechOpen = false;
+  #responseCount = 0;
+
+  constructor(options: SessionOptions) {
+    this.id = options.id;
+    this.options = options;
+    const { clock, metrics } = options;
+    this.pacer = new FramePacer<PacedFrame>({
+      clock,
+      leadMs: options.settings.pacerLeadMs,
+      frameMs: FRAME_MS,
+      send: (paced) => options.output.sendAudio(paced.frame.pcm),
+      onSent: (paced, timing, delivered) => {
+        this.lastFrameSentAt = timing.actualMs;
+        if (delivered) metrics?.framesSent.inc();
+        else metrics?.framesDropped.inc();
+        if (timing.jitterMs !== undefined) metrics?.frameJitter.observe(timing.jitterMs);
+        paced.owner.frameSent(paced.frame, timing.actualMs);
+      },
+    });
+    this.input = options.createSpeechInput({
+      onVadEvent: (event) => this.#onVadEvent(event),
+      onPartial: (_id, partial) => {
+        if (!partial.text.trim()) return;
+        this.emit({ type: "transcript.partial", turn: this.turn, text: partial.text });
+        if (this.#wordsCount(partial.text)) this.dispatch({ type: "words" });
+      },
+      onError: (error) => this.#fatal("internal", `speech input failed: ${error.message}`),
+    });
+    this.machine.onChange = (_from, to) => this.emit({ type: "state", state: to });
+  }
+
+  get metrics(): OrchestratorMetrics | undefined {
+    return this.options.metrics;
+  }
+
+  /** Sends an event to the client. */
+  emit(event: ServerEvent): void {
+    this.options.output.sendEvent(event);
+  }
+
+  audio(frame: UserAudioFrame): void {
+    if (!this.#ended) this.input.push(frame.samples, frame.sampleRate, this.options.clock.now());
+  }
+
+  text(text: string): void {
+    if (this.#ended) return;
+    this.turn++;
+    this.userTiming = new TurnTiming();
+    this.userTiming.finalAt = this.options.clock.now();
+    this.dispatch({ type: "text_input", text });
+  }
+
+  control(action: ControlAction): void {
+    if (this.#ended) return;
+    if (action === "pause" || action === "resume") {
+      this.#clientPaused = action === "pause";
+      this.#applyOutputGate();
+      return;
+    }
+    this.dispatch({ type: "control", action });
+  }
+
+  end(reason: string): void {
+    if (this.#ended) return;
+    log.debug("session {id} ends: {reason}", { id: this.id, reason });
+    this.dispatch({ type: "close" });
+    this.#ended = true;
+    this.input.close();
+    this.pacer.dispose();
+    this.options.clock.clearTimer(this.#interruptionTimer);
+    this.options.router.endSession(this.id).catch((error) =>
+      log.warn("ending worker sessions failed: {error}", { error })
+    );
+    this.options.onEnded?.(this);
+  }
+
+  /** Feeds one event to the state machine and runs the resulting actions. */
+  dispatch(event: TurnEvent): void {
+    if (this.#ended) return;
+    for (const action of this.machine.dispatch(event)) this.#run(action);
+    this.#applyOutputGate();
+  }
+
+  #onVadEvent(event: TimedVadEvent): void {
+    if (event.type === "speech_start") {
+      this.#lastOnset = event;
+      const guard = this.options.settings.bargeInGuardMs;
+      const guarded = this.machine.state === "speaking" && guard > 0 &&
+        event.detectedArrivalMs - (this.response?.timing.firstFrameSentAt ?? -Infinity) < guard;
+      if (!guarded && !this.#speechOpen) {
+        this.#speechOpen = true;
+        this.turn++;
+        this.emit({ type: "speech.started", turn: this.turn, streamMs: event.streamMs });
+      }
+      this.dispatch({ type: "speech_start", guarded });
+    } else {
+      if (this.#speechOpen) {
+        this.#speechOpen = false;
+        this.emit({ type: "speech.stopped", turn: this.turn, streamMs: event.streamMs });
+      }
+      this.#speechEndStreamMs = event.streamMs;
+      this.#pendingEnd = { speechEndAt: event.atMs, endpointAt: event.detectedArrivalMs };
+      this.dispatch({ type: "speech_end" });
+      this.#pendingEnd = null;
+    }
+  }
+
+  #run(action: TurnAction): void {
+    const { clock, metrics } = this.options;
+    switch (action.type) {
+      case "start_utterance":
+        this.input.startUtterance(this.#lastOnset?.streamMs ?? this.input.streamMs);
+        return;
+      case "finish_utterance":
+        return this.#finishUtterance();
+      case "cancel_utterance":
+        return this.input.cancelUtterances();
+      case "start_response":
+        return this.#startResponse(action.text);
+      case "cancel_response":
+        this.releaseResponse();
+        return;
+      case "stop_response": {
+        const response = this.response;
+        if (!response) return;
+        const heardText = response.heardText();
+        this.releaseResponse();
+        this.conversation.addUser(response.input);
+        this.conversation.addAssistant(heardText, true);
+        this.emit({ type: "response.interrupted", responseId: response.id, heardText, reason: action.reason });
+        metrics?.interruptions.inc({ reason: action.reason });
+        if (action.reason === "barge_in" && this.#bargeInOnset) {
+          const bargeInMs = Math.max(0, this.lastFrameSentAt - this.#bargeInOnset.detectedArrivalMs);
+          metrics?.bargeIn.observe(bargeInMs);
+          this.emit({ type: "metrics", turn: this.turn, responseId: response.id, metrics: { barge_in_ms: bargeInMs } });
+        }
+        return;
+      }
+      case "hold_output":
+        this.#bargeInOnset = this.#lastOnset;
+        return; // the output gate follows the state (see #applyOutputGate)
+      case "resume_output":
+        metrics?.falseInterruptions.inc();
+        return;
+      case "start_interruption_timer":
+        this.#interruptionTimer = clock.setTimer(() => {
+          this.#interruptionTimer = undefined;
+          this.dispatch({ type: "interruption_timeout" });
+        }, this.options.settings.falseInterruptionMs);
+        return;
+      case "cancel_interruption_timer":
+        clock.clearTimer(this.#interruptionTimer);
+        this.#interruptionTimer = undefined;
+        return;
+    }
+  }
+
+  #finishUtterance(): void {
+    const turn = this.turn;
+    // Each finished utterance starts the timing of the turn it ends.
+    const timing = this.userTiming = new TurnTiming();
+    timing.speechEndAt = this.#pendingEnd?.speechEndAt;
+    timing.endpointAt = this.#pendingEnd?.endpointAt;
+    this.input.finishUtterance().then((result) => {
+      if (!result || this.#ended) return;
+      const { transcript } = result;
+      timing.finalAt = this.options.clock.now();
+      timing.asrComputeMs = transcript.computeMs;
+      this.options.metrics?.asrCompute.observe(transcript.computeMs);
+      const text = transcript.text.trim();
+      // A filler or an invented phrase during an interruption is not a turn: the agent resumes.
+      const heard = this.#wordsCount(text) ? text : "";
+      this.emit({
+        type: "transcript.final",
+        turn,
+        text,
+        language: transcript.language,
+        confidence: transcript.confidence,
+        audioSeconds: transcript.audioSeconds,
+      });
+      this.dispatch({ type: "final", text: heard });
+    }, (error) => {
+      if (this.#ended) return;
+      this.options.metrics?.errors.inc({ code: "asr_failed" });
+      this.emit({ type: "error", code: "asr_failed", message: `speech recognition failed: ${error}`, fatal: false });
+      this.dispatch({ type: "final", text: "" });
+    });
+  }
+
+  #startResponse(text: string): void {
+    const settings = this.options.settings;
+    this.#responseCount++;
+    const timing = this.userTiming;
+    this.userTiming = new TurnTiming();
+    const response: AgentResponse = new AgentResponse({
+      id: `${this.id}-r${this.#responseCount}`,
+      input: text,
+      timing,
+      responder: this.options.responder,
+      history: [...this.conversation.messages, { role: "user", content: text }],
+      language: settings.language,
+      router: this.options.router,
+      stream: {
+        sessionId: this.id,
+        modelId: settings.model || undefined,
+        options: settings.voice,
+        affinityKey: settings.affinityKey,
+      },
+      pacer: this.pacer,
+      clock: this.options.clock,
+      listener: responseListener(this, () => response),
+    });
+    this.response = response;
+    this.options.metrics?.turnsTotal.inc();
+    this.emit({ type: "response.started", turn: this.turn, responseId: response.id, input: text });
+    response.run().catch((error) => log.error("response {id} crashed: {error}", { id: response.id, error }));
+  }
+
+  /** Stops the current response and drops its unsent audio. */
+  releaseResponse(): void {
+    this.response?.stop();
+    this.response = null;
+    this.pacer.clear();
+  }
+
+  /** Holds agent output while interrupted or paused by the client; the worker stream follows. */
+  #applyOutputGate(): void {
+    const hold = this.machine.state === "interrupted" || this.#clientPaused;
+    if (hold === this.#outputHeld) return;
+    this.#outputHeld = hold;
+    if (hold) {
+      this.pacer.hold();
+      this.response?.hold();
+    } else {
+      this.pacer.release();
+      this.response?.resume();
+    }
+  }
+
+  /**
+   * Whether transcript text counts as words: outside an interruption any text does; during one only real words
+   * that fit the duration of the interrupting speech (see `claimsTurn`).
+   */
+  #wordsCount(text: string): boolean {
+    if (this.machine.state !== "interrupted") return hasRealWords(text);
+    const onset = this.#bargeInOnset?.streamMs ?? 0;
+    const end = this.#speechEndStreamMs > onset ? this.#speechEndStreamMs : this.input.streamMs;
+    return claimsTurn(text, end - onset);
+  }
+
+  #fatal(code: "internal", message: string): void {
+    log.error("session {id}: {message}", { id: this.id, message });
+    this.options.output.fail(code, message, { fatal: true, closeCode: 1011 });
+    this.end("violation");
+  }
+}

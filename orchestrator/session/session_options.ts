@@ -1,0 +1,41 @@
+/**
+ * What a {@linkcode Session} is made of: its settings (from config and `session.start`) and the shared parts it
+ * uses (responder, router, metrics) next to its own (output, speech input, clock).
+ *
+ * @module
+ */
+import type { SynthesisOptions } from "../../workers/runtime/adapter.ts";
+import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
+import type { Responder } from "../responder/contract.ts";
+import type { TtsRouter } from "../routing/contract.ts";
+import type { AgentOutput } from "../transports/contract.ts";
+import type { Clock } from "./clock.ts";
+import type { Session } from "./session.ts";
+import type { SpeechInput, SpeechInputListener } from "./speech_input.ts";
+
+/** Per-session settings, resolved from config and `session.start`. */
+export interface SessionSettings {
+  falseInterruptionMs: number;
+  bargeInGuardMs: number;
+  pacerLeadMs: number;
+  language: string;
+  /** TTS model id; empty: the router's default. */
+  model: string;
+  voice: SynthesisOptions;
+  /** Key the router's `affinity` policy uses (the credential's principal). */
+  affinityKey?: string;
+}
+
+/** Everything a session is made of. */
+export interface SessionOptions {
+  id: string;
+  output: AgentOutput;
+  clock: Clock;
+  settings: SessionSettings;
+  createSpeechInput: (listener: SpeechInputListener) => SpeechInput;
+  responder: Responder;
+  router: TtsRouter;
+  metrics?: OrchestratorMetrics;
+  /** Called once when the session has ended. */
+  onEnded?: (session: Session) => void;
+}

@@ -1,0 +1,163 @@
+/**
+ * The listening half of a session: user audio → 16 kHz → VAD → ASR utterances. Chunks are processed strictly in
+ * arrival order. The last second of audio is kept so that an utterance started at a VAD onset (which the VAD
+ * reports after `minSpeechMs`, padded backwards) receives its audio from the onset on, not from the decision on.
+ *
+ * @module
+ */
+import type { AsrEngine, Transcript, Utterance } from "../asr/contract.ts";
+import type { VadEvent, VadStream } from "../vad/contract.ts";
+import { SPEECH_SAMPLE_RATE } from "../../shared/audio/format.ts";
+
+/** A VAD boundary with the wall time it corresponds to. */
+export interface TimedVadEvent extends VadEvent {
+  /** Clock ms at which the audio at `streamMs` arrived (assumes the client streams in real time). */
+  atMs: number;
+  /** Clock ms at which the chunk that revealed the boundary arrived. */
+  detectedArrivalMs: number;
+}
+
+/** What the input reports to its session. */
+export interface SpeechInputListener {
+  onVadEvent(event: TimedVadEvent): void;
+  onPartial(utteranceId: number, partial: Transcript): void;
+  onError(error: Error): void;
+}
+
+/** Converts one chunk of client audio (s16 at its rate) to 16 kHz float32; stateful across chunks. */
+export type ToSpeechRate = (samples: Int16Array, sampleRate: number) => Float32Array;
+
+/** Dependencies of one session's speech input. */
+export interface SpeechInputOptions {
+  vad: VadStream;
+  asr: AsrEngine;
+  toSpeechRate: ToSpeechRate;
+  listener: SpeechInputListener;
+  language?: string;
+  /** Audio kept for utterance starts, in ms (≥ VAD min speech + padding). */
+  preRollMs?: number;
+}
+
+/** The speech input of one session. */
+export class SpeechInput {
+  #options: SpeechInputOptions;
+  #ring: Float32Array;
+  /** Samples ever received at 16 kHz (the stream clock). */
+  #total = 0;
+  #queue: Promise<void> = Promise.resolve();
+  #utterances = new Map<number, Utterance>();
+  #recording: { id: number; utterance: Utterance } | null = null;
+  #nextId = 1;
+  #closed = false;
+  #lastArrivalMs = 0;
+
+  constructor(options: SpeechInputOptions) {
+    this.#options = options;
+    this.#ring = new Float32Array(Math.round(((options.preRollMs ?? 1500) * SPEECH_SAMPLE_RATE) / 1000));
+  }
+
+  /** Stream time of the audio received so far, in ms. */
+  get streamMs(): number {
+    return (this.#total * 1000) / SPEECH_SAMPLE_RATE;
+  }
+
+  /** Queues one chunk of client audio that arrived at `arrivalMs`; resolves when it has been processed. */
+  push(samples: Int16Array, sampleRate: number, arrivalMs: number): Promise<void> {
+    this.#queue = this.#queue.then(() => this.#process(samples, sampleRate, arrivalMs)).catch((error) => {
+      if (!this.#closed) this.#options.listener.onError(error as Error);
+    });
+    return this.#queue;
+  }
+
+  /** Starts an utterance with the audio from `fromStreamMs` on; returns its id. */
+  startUtterance(fromStreamMs: number): number {
+    this.#stopRecording(true);
+    const id = this.#nextId++;
+    const utterance = this.#options.asr.startUtterance({
+      language: this.#options.language,
+      onPartial: (partial) => {
+        if (this.#utterances.has(id)) this.#options.listener.onPartial(id, partial);
+      },
+    });
+    this.#utterances.set(id, utterance);
+    this.#recording = { id, utterance };
+    const preRoll = this.#recent(fromStreamMs);
+    if (preRoll.length > 0) utterance.push(preRoll);
+    return id;
+  }
+
+  /**
+   * Ends the recording utterance; resolves with its final transcript, or null when it was cancelled meanwhile.
+   * Resolves with null at once when nothing is recording.
+   */
+  async finishUtterance(): Promise<{ id: number; transcript: Transcript } | null> {
+    const recording = this.#recording;
+    if (!recording) return null;
+    this.#recording = null;
+    try {
+      const transcript = await recording.utterance.finish();
+      if (!this.#utterances.delete(recording.id)) return null;
+      return { id: recording.id, transcript };
+    } catch (error) {
+      if (!this.#utterances.delete(recording.id)) return null;
+      throw error;
+    }
+  }
+
+  /** Cancels every utterance, recording or finishing; their finals are dropped. */
+  cancelUtterances(): void {
+    this.#stopRecording(true);
+    for (const utterance of this.#utterances.values()) utterance.cancel();
+    this.#utterances.clear();
+  }
+
+  /** Stops everything; later pushes are ignored. */
+  close(): void {
+    this.#closed = true;
+    this.cancelUtterances();
+  }
+
+  async #process(samples: Int16Array, sampleRate: number, arrivalMs: number): Promise<void> {
+    if (this.#closed) return;
+    const speech = this.#options.toSpeechRate(samples, sampleRate);
+    this.#remember(speech);
+    this.#lastArrivalMs = arrivalMs;
+    this.#recording?.utterance.push(speech);
+    const events = await this.#options.vad.push(speech);
+    if (this.#closed) return;
+    const endMs = this.streamMs;
+    for (const event of events) {
+      const atMs = this.#lastArrivalMs - Math.max(0, endMs - event.streamMs);
+      this.#options.listener.onVadEvent({ ...event, atMs, detectedArrivalMs: arrivalMs });
+    }
+  }
+
+  #stopRecording(cancel: boolean): void {
+    const recording = this.#recording;
+    if (!recording) return;
+    this.#recording = null;
+    if (cancel) {
+      recording.utterance.cancel();
+      this.#utterances.delete(recording.id);
+    }
+  }
+
+  #remember(speech: Float32Array): void {
+    const ring = this.#ring;
+    const take = speech.subarray(Math.max(0, speech.length - ring.length));
+    const at = (this.#total + speech.length - take.length) % ring.length;
+    const first = Math.min(take.length, ring.length - at);
+    ring.set(take.subarray(0, first), at);
+    ring.set(take.subarray(first), 0);
+    this.#total += speech.length;
+  }
+
+  /** The kept audio from stream time `fromMs` to now. */
+  #recent(fromMs: number): Float32Array {
+    const ring = this.#ring;
+    const from = Math.max(Math.round((fromMs * SPEECH_SAMPLE_RATE) / 1000), this.#total - ring.length, 0);
+    const out = new Float32Array(Math.max(0, this.#total - from));
+    for (let i = 0; i < out.length; i++) out[i] = ring[(from + i) % ring.length];
+    return out;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The turn-taking state machine of one session, with no I/O: events in, actions out. The session turns the actions
+ * into work (ASR utterances, responses, output hold/resume, timers) and feeds the outcomes back as events.
+ *
+ * ```
+ * listening ─speech_start─▶ user_speaking ─speech_end─▶ thinking ─response_audio─▶ speaking ─response_done─▶ listening
+ *                                 ▲                        │ speech_start (user goes on: the response is dropped and
+ *                                 └────────────────────────┘ its input kept as the start of the next turn)
+ * speaking ─speech_start─▶ interrupted ─words / final text─▶ user_speaking | thinking   (response stopped)
+ *                                      ─timeout / empty final─▶ speaking                (response resumed)
+ * ```
+ *
+ * The false-interruption window runs from the end of the interrupting speech (VAD end): while the user is still
+ * audible the agent stays paused, because a slow recognizer cannot have produced words yet. After the end, words
+ * (a partial or final with text) must arrive within the window, else the agent resumes.
+ *
+ * @module
+ */
+import type { InterruptReason } from "../protocol/server_events.ts";
+
+/** Where the conversation is. */
+export type TurnState = "listening" | "user_speaking" | "thinking" | "speaking" | "interrupted" | "closed";
+
+/** Something that happened. */
+export type TurnEvent =
+  /** VAD speech onset; `guarded` when it falls inside the barge-in guard window at the start of a response. */
+  | { type: "speech_start"; guarded: boolean }
+  | { type: "speech_end" }
+  /** A partial transcript with words in it (during an interruption it confirms a real barge-in). */
+  | { type: "words" }
+  /** The final transcript of a finished (not cancelled) utterance; empty when nothing was said. */
+  | { type: "final"; text: string }
+  | { type: "text_input"; text: string }
+  /** The first agent frame of the response was sent. */
+  | { type: "response_audio" }
+  /** Every agent frame of the response was sent. */
+  | { type: "response_done" }
+  | { type: "response_failed" }
+  /** No words within the false-interruption window after the interrupting speech ended. */
+  | { type: "interruption_timeout" }
+  | { type: "control"; action: "interrupt" | "stop" }
+  | { type: "close" };
+
+/** Work the session must do. */
+export type TurnAction =
+  | { type: "start_utterance" }
+  | { type: "finish_utterance" }
+  /** Cancels every utterance still recording or finishing; their finals never arrive. */
+  | { type: "cancel_utterance" }
+  | { type: "start_response"; text: string }
+  /** Drops a response nobody heard yet (no audio sent). */
+  | { type: "cancel_response" }
+  /** Ends an audible response early; the conversation keeps only the text that was heard. */
+  | { type: "stop_response"; reason: InterruptReason }
+  /** Barge-in: send no more agent frames (keep the unsent ones) and pause the worker. */
+  | { type: "hold_output" }
+  | { type: "resume_output" }
+  | { type: "start_interruption_timer" }
+  | { type: "cancel_interruption_timer" };
+
+/** The turn state machine. */
+export class TurnStateMachine {
+  #state: TurnState = "listening";
+  #vadSpeaking = false;
+  /** Utterances whose final transcript is still to come. */
+  #finishing = 0;
+  #recording = false;
+  #response: "none" | "preparing" | "audible" = "none";
+  #responseInput = "";
+  /** User text of earlier utterances that the current turn continues. */
+  #pendingText = "";
+
+  /** Called after every change of state. */
+  onChange?: (from: TurnState, to: TurnState) => void;
+
+  get state(): TurnState {
+    return this.#state;
+  }
+
+  /** True while the VAD reports user speech. */
+  get userSpeaking(): boolean {
+    return this.#vadSpeaking;
+  }
+
+  /** Applies `event` and returns the actions to run, in order. */
+  dispatch(event: TurnEvent): TurnAction[] {
+    if (this.#state === "closed") return [];
+    if (event.type === "speech_start") this.#vadSpeaking = true;
+    if (event.type === "speech_end") this.#vadSpeaking = false;
+    if (event.type === "final") this.#finishing = Math.max(0, this.#finishing - 1);
+    if (event.type === "close") return this.#close();
+    switch (this.#state) {
+      case "listening":
+        return this.#listening(event);
+      case "user_speaking":
+        return this.#userSpeaking(event);
+      case "thinking":
+        return this.#thinking(event);
+      case "speaking":
+        return this.#speaking(event);
+      case "interrupted":
+        return this.#interrupted(event);
+    }
+  }
+
+  #listening(event: TurnEvent): TurnAction[] {
+    if (event.type === "speech_start") return this.#startUtterance("user_speaking");
+    if (event.type === "text_input") return this.#respond(event.text);
+    return [];
+  }
+
+  #userSpeaking(event: TurnEvent): TurnAction[] {
+    switch (event.type) {
+      case "speech_end":
+        this.#recording = false;
+        this.#finishing++;
+        this.#to("thinking");
+        return [{ type: "finish_utterance" }];
+      case "final":
+        this.#pendingText = join(this.#pendingText, event.text);
+        return [];
+      case "text_input":
+        return [...this.#cancelUtterances(), ...this.#respond(join(this.#pendingText, event.text))];
+      case "control":
+        if (event.action === "interrupt") return [];
+        this.#pendingText = "";
+        this.#to("listening");
+        return this.#cancelUtterances();
+      default:
+        return [];
+    }
+  }
+
+  #thinking(event: TurnEvent): TurnAction[] {
+    switch (event.type) {
+      case "speech_start": {
+        // The user goes on talking: the answer to the first part is dropped, its text starts the next turn.
+        const actions: TurnAction[] = [];
+        if (this.#response !== "none") {
+          this.#pendingText = join(this.#pendingText, this.#responseInput);
+          this.#response = "none";
+          actions.push({ type: "cancel_response" });
+        }
+        return [...actions, ...this.#startUtterance("user_speaking")];
+      }
+      case "final": {
+        this.#pendingText = join(this.#pendingText, event.text);
+        // A later utterance is still finishing: its final completes the turn.
+        if (this.#finishing > 0 || this.#response !== "none") return [];
+        if (!this.#pendingText) return this.#to("listening"), [];
+        return this.#respond(this.#pendingText);
+      }
+      case "response_audio":
+        this.#response = "audible";
+        return this.#to("speaking"), [];
+      case "response_done":
+      case "response_failed":
+        this.#response = "none";
+        return this.#to(this.#finishing > 0 ? "thinking" : "listening"), [];
+      case "text_input":
+        return [...this.#cancelUtterances(), ...this.#cancelResponse(), ...this.#respond(event.text)];
+      case "control":
+        this.#pendingText = "";
+        this.#to("listening");
+        return [...this.#cancelUtterances(), ...this.#cancelResponse()];
+      default:
+        return [];
+    }
+  }
+
+  #speaking(event: TurnEvent): TurnAction[] {
+    switch (event.type) {
+      case "speech_start":
+        if (event.guarded) return [];
+        return [{ type: "hold_output" }, ...this.#startUtterance("interrupted")];
+      case "response_done":
+      case "response_failed":
+        this.#response = "none";
+        return this.#to("listening"), [];
+      case "text_input":
+        return [this.#stop("text_input"), ...this.#respond(event.text)];
+      case "control":
+        this.#to("listening");
+        return [this.#stop(event.action === "interrupt" ? "client_interrupt" : "client_stop")];
+      default:
+        return [];
+    }
+  }
+
+  #interrupted(event: TurnEvent): TurnAction[] {
+    const timer: TurnAction = { type: "cancel_interruption_timer" };
+    switch (event.type) {
+      case "words":
+        this.#to(this.#recording ? "user_speaking" : "thinking");
+        return [timer, this.#stop("barge_in")];
+      case "final":
+        if (!event.text) {
+          this.#to("speaking");
+          return [timer, { type: "resume_output" }];
+        }
+        return [timer, this.#stop("barge_in"), ...this.#respond(event.text)];
+      case "interruption_timeout":
+        this.#to("speaking");
+        return [...this.#cancelUtterances(), { type: "resume_output" }];
+      case "speech_end":
+        if (!this.#recording) return [];
+        this.#recording = false;
+        this.#finishing++;
+        return [{ type: "finish_utterance" }, { type: "start_interruption_timer" }];
+      case "response_failed":
+        this.#response = "none";
+        this.#to(this.#recording ? "user_speaking" : "thinking");
+        return [timer];
+      case "text_input":
+        return [timer, ...this.#cancelUtterances(), this.#stop("text_input"), ...this.#respond(event.text)];
+      case "control":
+        if (event.action === "interrupt") {
+          this.#to(this.#recording ? "user_speaking" : "thinking");
+          return [timer, this.#stop("client_interrupt")];
+        }
+        this.#to("listening");
+        return [timer, ...this.#cancelUtterances(), this.#stop("client_stop")];
+      default:
+        return [];
+    }
+  }
+
+  #close(): TurnAction[] {
+    const actions: TurnAction[] = [];
+    if (this.#state === "interrupted") actions.push({ type: "cancel_interruption_timer" });
+    actions.push(...this.#cancelUtterances());
+    if (this.#response === "audible") actions.push(this.#stop("client_stop"));
+    else actions.push(...this.#cancelResponse());
+    this.#to("closed");
+    return actions;
+  }
+
+  #startUtterance(next: TurnState): TurnAction[] {
+    this.#recording = true;
+    this.#to(next);
+    return [{ type: "start_utterance" }];
+  }
+
+  #cancelUtterances(): TurnAction[] {
+    if (!this.#recording && this.#finishing === 0) return [];
+    this.#recording = false;
+    this.#finishing = 0;
+    return [{ type: "cancel_utterance" }];
+  }
+
+  #cancelResponse(): TurnAction[] {
+    if (this.#response === "none") return [];
+    this.#response = "none";
+    return [{ type: "cancel_response" }];
+  }
+
+  #stop(reason: InterruptReason): TurnAction {
+    this.#response = "none";
+    return { type: "stop_response", reason };
+  }
+
+  #respond(text: string): TurnAction[] {
+    this.#pendingText = "";
+    this.#response = "preparing";
+    this.#responseInput = text;
+    this.#to("thinking");
+    return [{ type: "start_response", text }];
+  }
+
+  #to(next: TurnState): void {
+    const from = this.#state;
+    if (from === next) return;
+    this.#state = next;
+    this.onChange?.(from, next);
+  }
+}
+
+function join(a: string, b: string): string {
+  return [a.trim(), b.trim()].filter((s) => s.length > 0).join(" ");
+}

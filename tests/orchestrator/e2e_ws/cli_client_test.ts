@@ -1,0 +1,94 @@
+/**
+ * The issue's acceptance run, as a person does it: `deno task run-orch` and a Piper worker as real processes,
+ * `deno task client user.wav --out agent.wav` prints the transcript and writes the spoken echo; SIGTERM then stops
+ * the orchestrator cleanly.
+ */
+import assert from "node:assert/strict";
+import { readWavFile } from "../../../shared/audio/wav.ts";
+import { freePort } from "../../helpers/ports.ts";
+import { RedisServer } from "../../helpers/redis_server.ts";
+import { resolveRepoPath } from "../../helpers/sox.ts";
+import { speak } from "../../helpers/speech.ts";
+import { wordErrorRate } from "../../helpers/wer.ts";
+import { taskCommand, WorkerProcess } from "../../workers/runtime/worker_process.ts";
+import { JOE, requireFixtures, until } from "./stack.ts";
+
+const KEY = "cli-test-key";
+
+async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const bytes of stream) sink.text += decoder.decode(bytes, { stream: true });
+}
+
+Deno.test("cli: `deno task client` against `deno task run-orch` and a Piper worker yields the transcript and the spoken echo", async () => {
+  await requireFixtures();
+  const redis = await RedisServer.start();
+  const worker = WorkerProcess.start("run-tts-piper", { REDIS_URL: redis.url, DEFAULT_MODEL: JOE });
+  const wsPort = freePort();
+  const healthPort = freePort();
+  const [bin, ...args] = taskCommand("run-orch");
+  const orchestrator = new Deno.Command(bin, {
+    args,
+    cwd: resolveRepoPath(""),
+    env: {
+      REDIS_URL: redis.url,
+      ORCHESTRATOR_HOST: "127.0.0.1",
+      ORCHESTRATOR_WS_PORT: String(wsPort),
+      ORCHESTRATOR_HEALTH_PORT: String(healthPort),
+      ORCHESTRATOR_API_KEYS: KEY,
+      TTS_WORKER_ADDRESS: `127.0.0.1:${worker.port}`,
+      DEFAULT_MODEL: JOE,
+      NO_COLOR: "1",
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const orchestratorLog = { text: "" };
+  const orchestratorOutput = collect(orchestrator.stderr, orchestratorLog);
+  const outDir = await Deno.makeTempDir({ prefix: "cli-client-" });
+  try {
+    await until(() => /serving piper on/.test(worker.output), "the worker", 90_000);
+    await until(() => /orchestrator listening/.test(orchestratorLog.text), "the orchestrator", 90_000).catch((e) => {
+      throw new Error(`${e.message}\n${orchestratorLog.text.slice(-2000)}`);
+    });
+    const text = "Can you hear me clearly?";
+    const speech = await speak({ text, voice: "piper-joe", leadMs: 300, tailMs: 200, sampleRate: 16_000 });
+    const out = `${outDir}/agent.wav`;
+    const [clientBin, ...clientArgs] = taskCommand("client");
+    const client = await new Deno.Command(clientBin, {
+      args: [...clientArgs, speech.wavPath, "--url", `ws://127.0.0.1:${wsPort}`, "--api-key", KEY, "--out", out],
+      cwd: resolveRepoPath(""),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(client.stdout);
+    const stderr = new TextDecoder().decode(client.stderr);
+    assert.equal(client.code, 0, `client failed:\n${stderr}\n${stdout}`);
+    const events = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.equal(events[0].type, "session.started");
+    const final = events.find((e) => e.type === "transcript.final");
+    assert.ok(final && wordErrorRate(text, final.text) <= 0.25, `transcript: ${JSON.stringify(final)}`);
+    const done = events.find((e) => e.type === "response.done");
+    assert.equal(done.text, final.text);
+    const wav = await readWavFile(out);
+    assert.equal(wav.sampleRate, 48_000);
+    assert.ok(Math.abs(wav.samples.length / 48 - done.audioMs) < 1, `${wav.samples.length / 48} ms vs ${done.audioMs}`);
+    assert.ok(Math.max(...wav.samples.map(Math.abs)) > 0.05, "the echo is audible");
+
+    orchestrator.kill("SIGTERM");
+    const status = await orchestrator.status;
+    assert.equal(status.code, 0, `orchestrator exit after SIGTERM:\n${orchestratorLog.text.slice(-1500)}`);
+    assert.match(orchestratorLog.text, /SIGTERM: shutting down/);
+  } finally {
+    try {
+      orchestrator.kill("SIGKILL");
+    } catch { /* exited */ }
+    await orchestrator.status;
+    await orchestratorOutput;
+    await worker.close();
+    await redis.dispose();
+    await Deno.remove(outDir, { recursive: true });
+  }
+});

@@ -1,0 +1,71 @@
+/**
+ * The real WebSocket transport and session manager, backed by the session fakes (energy VAD, loudness ASR, fake
+ * TTS router), for protocol-level tests that do not need models. Tests through real models live in e2e_ws/.
+ *
+ * @module
+ */
+import { OrchestratorMetrics } from "../../../orchestrator/metrics/orchestrator_metrics.ts";
+import type { ProtocolLimits } from "../../../orchestrator/protocol/limits.ts";
+import { EchoResponder } from "../../../orchestrator/responder/echo.ts";
+import { SessionManager } from "../../../orchestrator/session/manager.ts";
+import { SpeechInput } from "../../../orchestrator/session/speech_input.ts";
+import { createAuthenticator } from "../../../orchestrator/transports/auth.ts";
+import {
+  startWebSocketServer,
+  type WebSocketTransportServer,
+} from "../../../orchestrator/transports/websocket/server.ts";
+import { freePort } from "../../helpers/ports.ts";
+import { FakeAsrEngine, FakeTtsRouter, FakeVadStream } from "../session/fakes.ts";
+
+/** A running server and its parts. */
+export interface FakeBackedServer {
+  server: WebSocketTransportServer;
+  manager: SessionManager;
+  router: FakeTtsRouter;
+  metrics: OrchestratorMetrics;
+  close(): Promise<void>;
+}
+
+/** Starts the server with the given keys, token secret and limits. */
+export async function startFakeBackedServer(options: {
+  apiKeys: string[];
+  tokenSecret?: string;
+  limits?: Partial<ProtocolLimits>;
+  maxSessionsPerKey?: number;
+}): Promise<FakeBackedServer> {
+  const router = new FakeTtsRouter();
+  const metrics = new OrchestratorMetrics(router);
+  const echo = new EchoResponder();
+  const manager = new SessionManager({
+    turn: { falseInterruptionMs: 700, bargeInGuardMs: 0, pacerLeadMs: 40, defaultLanguage: "en", defaultModel: "" },
+    maxSessionsPerKey: options.maxSessionsPerKey ?? 8,
+    responders: { defaultName: "echo", get: (n) => (n ?? "echo") === "echo" ? echo : undefined, names: () => ["echo"] },
+    router,
+    asrLanguages: ["en"],
+    createSpeechInput: (listener) =>
+      new SpeechInput({
+        vad: new FakeVadStream(),
+        asr: new FakeAsrEngine(),
+        toSpeechRate: (samples) => Float32Array.from(samples, (v) => v / 32768),
+        listener,
+      }),
+    metrics,
+  });
+  const server = await startWebSocketServer({
+    hostname: "127.0.0.1",
+    port: freePort(),
+    authenticator: createAuthenticator({ apiKeys: options.apiKeys, tokenSecret: options.tokenSecret }),
+    acceptor: manager.accept,
+    limits: options.limits,
+  });
+  return {
+    server,
+    manager,
+    router,
+    metrics,
+    close: async () => {
+      await server.close();
+      manager.endAll();
+    },
+  };
+}
