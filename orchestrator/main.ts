@@ -17,8 +17,8 @@ import { WorkerDirectory } from "../shared/registry/directory.ts";
 import type { AsrEngine } from "./asr/contract.ts";
 import { selectAsrEngine } from "./asr/select.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./http/health_server.ts";
+import { startWebSide, type WebSide } from "./http/web_side.ts";
 import { OrchestratorMetrics } from "./metrics/orchestrator_metrics.ts";
-import { DEFAULT_LIMITS } from "./protocol/limits.ts";
 import { createResponders } from "./responder/select.ts";
 import type { TtsRouter } from "./routing/contract.ts";
 import { WorkerRouter } from "./routing/worker_router.ts";
@@ -45,6 +45,8 @@ export interface Orchestrator {
   readonly router: TtsRouter;
   readonly metrics: OrchestratorMetrics;
   readonly transport: WebSocketTransportServer;
+  /** The page, the token service and the LiveKit transport (null without LiveKit config) on the public port. */
+  readonly web: WebSide;
   /** Graceful stop: closes sessions (1001), the listeners, the router and what was built here. */
   close(): Promise<void>;
 }
@@ -108,7 +110,7 @@ export async function startOrchestrator(
       defaultLanguage: config.ASR_LANGUAGE ?? "en",
       defaultModel: config.DEFAULT_MODEL,
     },
-    maxSessionsPerKey: DEFAULT_LIMITS.maxSessionsPerKey,
+    maxSessionsPerKey: config.ORCHESTRATOR_MAX_SESSIONS_PER_KEY,
     responders,
     router: ttsRouter,
     asrLanguages: asrEngine.languages,
@@ -128,15 +130,19 @@ export async function startOrchestrator(
   if (anonymous) {
     log.warn("ORCHESTRATOR_API_KEYS and ORCHESTRATOR_TOKEN_SECRET are empty: development mode, anyone may connect");
   }
+  // One authenticator for both transports and the token service, so a key or token works the same everywhere.
+  const authenticator = createAuthenticator({
+    apiKeys,
+    tokenSecret: config.ORCHESTRATOR_TOKEN_SECRET,
+    allowAnonymous: anonymous,
+  });
+  const web = await startWebSide(config, { acceptor: manager.accept, authenticator });
   const transport = await startWebSocketServer({
     hostname: config.ORCHESTRATOR_HOST,
     port: config.ORCHESTRATOR_WS_PORT,
-    authenticator: createAuthenticator({
-      apiKeys,
-      tokenSecret: config.ORCHESTRATOR_TOKEN_SECRET,
-      allowAnonymous: anonymous,
-    }),
+    authenticator,
     acceptor: manager.accept,
+    httpHandler: web.handler,
   });
 
   const checks: ReadinessCheck[] = [
@@ -165,6 +171,7 @@ export async function startOrchestrator(
           ? { ok: directory.connected, detail: directory.connected ? "connected" : "unreachable" }
           : { ok: true, detail: parts.router ? "not used by the supplied router" : "REDIS_URL not set" },
     },
+    ...web.checks,
   ];
   const health: HealthServer = await startHealthServer({
     hostname: config.ORCHESTRATOR_HOST,
@@ -182,9 +189,11 @@ export async function startOrchestrator(
     router: ttsRouter,
     metrics,
     transport,
+    web,
     close: () =>
       closing ??= (async () => {
         await transport.close();
+        await web.close();
         manager.endAll();
         await health.close();
         for (const release of owned.reverse()) {

@@ -23,6 +23,7 @@ export const DOMAIN_SCRIPTS: readonly DomainScript[] = [
   { name: "silero vad", file: "scripts/setup/silero.ts", fallback: "the orchestrator cannot detect speech" },
   { name: "whisper model", file: "scripts/setup/whisper_model.ts", fallback: "ASR falls back to pocketsphinx" },
   { name: "piper voice (joe)", file: "scripts/setup/voice_joe.ts", fallback: "no voice: the mock adapter speaks" },
+  { name: "web client", file: "web/build.ts", fallback: "no page: use `deno task client <wav>` instead" },
 ];
 
 /** The fetch tasks run in a full setup (they may reach the network for configured voices and models). */

@@ -50,6 +50,7 @@ export const orchestratorFields = z.object({
   /** Accepted client API keys; empty = development mode (no key needed). */
   ORCHESTRATOR_API_KEYS: listField(),
   ORCHESTRATOR_TOKEN_SECRET: tokenSecretField,
+  ORCHESTRATOR_MAX_SESSIONS_PER_KEY: intField(8, { min: 1, max: 10_000 }),
   ASR_ENGINE: enumField(["whisper", "pocketsphinx"] as const, "whisper"),
   ASR_DEVICE: enumField(["auto", "cpu", "cuda"] as const, "auto"),
   ASR_MODEL_SIZE: enumField(["tiny", "base", "small", "medium"] as const, "tiny"),

@@ -22,6 +22,11 @@ export interface WebSocketServerOptions {
   limits?: Partial<ProtocolLimits>;
   /** Seconds between WebSocket pings; a client that does not answer is disconnected. */
   idleTimeoutSeconds?: number;
+  /**
+   * Answers every request that is not a WebSocket upgrade (the web client, the token service). Without it such
+   * requests get 426 Upgrade Required.
+   */
+  httpHandler?: (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>;
 }
 
 /** Starts the WebSocket transport; resolves once it listens. */
@@ -58,7 +63,7 @@ export class WebSocketTransportServer implements TransportServer {
         log.error("WebSocket server request failed: {error}", { error });
         return new Response("internal error", { status: 500 });
       },
-    }, (request) => this.#handle(request));
+    }, (request, info) => this.#handle(request, info));
   }
 
   get url(): string {
@@ -84,8 +89,9 @@ export class WebSocketTransportServer implements TransportServer {
     await this.#httpServer.shutdown();
   }
 
-  async #handle(request: Request): Promise<Response> {
+  async #handle(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      if (this.#options.httpHandler) return await this.#options.httpHandler(request, info);
       return new Response("this endpoint speaks WebSocket (see docs/protocol.md)\n", {
         status: 426,
         headers: { upgrade: "websocket" },
