@@ -63,6 +63,27 @@ export class HealthWatch {
     this.#call = null;
   }
 
+  /**
+   * Asks the worker directly (Health/Check with a deadline). The watch alone cannot tell a busy worker from a hung
+   * one: a frozen process never sends a status change, so its last status stays "serving".
+   */
+  check(timeoutMs: number): Promise<boolean> {
+    const client = this.#client as unknown as {
+      Check(
+        request: { service: string },
+        options: { deadline: number },
+        callback: (error: ServiceError | null, response?: { status?: string }) => void,
+      ): void;
+    };
+    return new Promise((resolve) => {
+      client.Check(
+        { service: TTS_HEALTH_SERVICE },
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => resolve(!error && response?.status === "SERVING"),
+      );
+    });
+  }
+
   #open(): void {
     if (this.#closed) return;
     const watch = (this.#client as unknown as { Watch(request: { service: string }): HealthWatchCall }).Watch;

@@ -313,7 +313,22 @@ export class RoutedSpeechStream implements SpeechStream {
     const ledger = this.#ledger;
     if (ledger.flushedUpTo <= ledger.heardUpTo && !ledger.ended) return;
     const ms = this.#host.stallTimeoutMs;
-    this.#stallTimer = setTimeout(() => this.#failover(`no audio for ${ms} ms while audio was due`, true), ms);
+    const call = this.#call;
+    this.#stallTimer = setTimeout(async () => {
+      // A worker that answers its health check is busy (e.g. queued behind other sessions), not dead: keep waiting.
+      const placement = this.#placement;
+      if (placement && await placement.channel.health.check(this.#host.controlTimeoutMs)) {
+        if (this.#call === call && !this.#done) {
+          log.info("no audio for {ms} ms from {worker}, which answers its health check: still waiting", {
+            ms,
+            worker: placement.worker,
+          });
+          this.#armStallWatch();
+        }
+        return;
+      }
+      if (this.#call === call && !this.#done) this.#failover(`no audio for ${ms} ms while audio was due`, true);
+    }, ms);
   }
 
   #finish(error: Error | null): void {

@@ -46,6 +46,8 @@ export interface ChildWorker {
   address: string;
   /** SIGKILL: no deregistration, no goodbye, connections reset. */
   kill(): Promise<void>;
+  /** SIGSTOP: the process hangs with its connections open (a frozen host); `kill` still ends it. */
+  freeze(): void;
 }
 
 /** Starts a registered mock worker in a child process and waits until it serves. */
@@ -78,6 +80,9 @@ export async function spawnMockWorker(name: string, redisUrl: string, heartbeatM
   return {
     name,
     address,
+    freeze() {
+      child.kill("SIGSTOP");
+    },
     async kill() {
       if (killed) return;
       killed = true;
