@@ -45,7 +45,7 @@ interface Run {
 class LineReader {
   #buffer = "";
   readonly #reader: ReadableStreamDefaultReader<string>;
-  constructor(stream: ReadableStream<Uint8Array>) {
+  constructor(stream: ReadableStream<Uint8Array<ArrayBuffer>>) {
     this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   }
   async next<T>(): Promise<T> {
