@@ -43,7 +43,7 @@ export interface SpokenAudio {
 }
 
 /** Bump when the recipe changes, so stale cache entries are never reused. */
-const RECIPE_VERSION = 2;
+const RECIPE_VERSION = 3;
 /** Frames quieter than this relative to the loudest 10 ms frame count as the synthesiser's silence. */
 const TRIM_BELOW_PEAK_DB = -35;
 
@@ -130,7 +130,19 @@ async function synthesiseRaw(text: string, voice: Voice, outWav: string): Promis
       return;
     case "piper-joe": {
       const { python, voiceModel } = await piperPaths();
-      await runTool(python, ["-m", "piper", "-m", voiceModel, "-f", outWav], text);
+      // No generator or duration noise: the same text always gives the same audio, so results are reproducible.
+      await runTool(python, [
+        "-m",
+        "piper",
+        "-m",
+        voiceModel,
+        "--noise-scale",
+        "0",
+        "--noise-w-scale",
+        "0",
+        "-f",
+        outWav,
+      ], text);
       return;
     }
   }
