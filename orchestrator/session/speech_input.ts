@@ -9,6 +9,13 @@ import type { AsrEngine, Transcript, Utterance } from "../asr/contract.ts";
 import type { VadEvent, VadStream } from "../vad/contract.ts";
 import { SPEECH_SAMPLE_RATE } from "../../shared/audio/format.ts";
 
+/**
+ * Default audio before the VAD's (padded) onset that the ASR also gets. Silero rates the first fricative of a word
+ * ("s" in "stop") as non-speech, so the onset lands after it; Whisper copes well with a little leading silence, not
+ * with a clipped first word.
+ */
+const DEFAULT_ASR_LEAD_MS = 250;
+
 /** A VAD boundary with the wall time it corresponds to. */
 export interface TimedVadEvent extends VadEvent {
   /** Clock ms at which the audio at `streamMs` arrived (assumes the client streams in real time). */
@@ -34,8 +41,10 @@ export interface SpeechInputOptions {
   toSpeechRate: ToSpeechRate;
   listener: SpeechInputListener;
   language?: string;
-  /** Audio kept for utterance starts, in ms (≥ VAD min speech + padding). */
+  /** Audio kept for utterance starts, in ms (≥ VAD min speech + padding + ASR lead). */
   preRollMs?: number;
+  /** Audio before the onset that the ASR gets too, in ms (default 250). */
+  asrLeadMs?: number;
 }
 
 /** The speech input of one session. */
@@ -81,7 +90,7 @@ export class SpeechInput {
     });
     this.#utterances.set(id, utterance);
     this.#recording = { id, utterance };
-    const preRoll = this.#recent(fromStreamMs);
+    const preRoll = this.#recent(Math.max(0, fromStreamMs - (this.#options.asrLeadMs ?? DEFAULT_ASR_LEAD_MS)));
     if (preRoll.length > 0) utterance.push(preRoll);
     return id;
   }

@@ -29,7 +29,7 @@ class RecordingAsr implements AsrEngine {
   }
 }
 
-function setup() {
+function setup(asrLeadMs = 0) {
   const asr = new RecordingAsr();
   const events: TimedVadEvent[] = [];
   const input = new SpeechInput({
@@ -38,6 +38,7 @@ function setup() {
     toSpeechRate: (samples) => Float32Array.from(samples, (v) => v / 32768),
     listener: { onVadEvent: (e) => events.push(e), onPartial: () => {}, onError: (e) => assert.fail(e) },
     preRollMs: 500,
+    asrLeadMs,
   });
   return { asr, events, input };
 }
@@ -69,6 +70,16 @@ Deno.test("speech input: an utterance started at an earlier onset receives the a
     4_000,
     5_000,
   ]);
+});
+
+Deno.test("speech input: the ASR also gets a lead of audio before the onset, so a soft first sound is not clipped", async () => {
+  const { asr, input } = setup(40);
+  const chunks = [1, 2, 3, 4].map((k) => chunk16k(k * 1_000));
+  for (const [i, c] of chunks.entries()) await input.push(c, 16_000, i * 20);
+  input.startUtterance(60); // onset at the fourth chunk, lead of two chunks
+  const got = asr.pushed[0].flatMap((c) => Array.from(c));
+  assert.deepEqual([got[0], got[320], got[640]].map((v) => Math.round(v * 32768)), [2_000, 3_000, 4_000]);
+  assert.equal(got.length, 3 * 320);
 });
 
 Deno.test("speech input: pre-roll is bounded, and finishing or cancelling ends the utterance", async () => {
