@@ -196,6 +196,8 @@ export class Session implements SessionInput, ResponseHost {
         metrics?.falseInterruptions.inc();
         return;
       case "start_interruption_timer":
+        // A later speech end inside the same interruption restarts the window.
+        clock.clearTimer(this.#interruptionTimer);
         this.#interruptionTimer = clock.setTimer(() => {
           this.#interruptionTimer = undefined;
           this.dispatch({ type: "interruption_timeout" });
@@ -292,12 +294,14 @@ export class Session implements SessionInput, ResponseHost {
 
   /**
    * Whether transcript text counts as words: outside an interruption any text does; during one only real words
-   * that fit the duration of the interrupting speech (see `claimsTurn`).
+   * that fit the duration of the interrupting speech (see `claimsTurn`; from the onset that held the output up to now
+   * while the user is audible, else up to the last speech end, so a second utterance in the window counts as well).
    */
   #wordsCount(text: string): boolean {
     if (this.machine.state !== "interrupted") return hasRealWords(text);
     const onset = this.#bargeInOnset?.streamMs ?? 0;
-    const end = this.#speechEndStreamMs > onset ? this.#speechEndStreamMs : this.input.streamMs;
+    const ended = !this.machine.userSpeaking && this.#speechEndStreamMs > onset;
+    const end = ended ? this.#speechEndStreamMs : this.input.streamMs;
     return claimsTurn(text, end - onset);
   }
 

@@ -10,6 +10,9 @@
  *                                      ─timeout / empty final─▶ speaking                (response resumed)
  * ```
  *
+ * No speech the VAD detects is dropped, whatever the state: each onset starts an utterance (also a second one inside
+ * an interruption's window), and each final with words either joins the turn being built or starts the answer.
+ *
  * The false-interruption window runs from the end of the interrupting speech (VAD end): while the user is still
  * audible the agent stays paused, because a slow recognizer cannot have produced words yet. After the end, words
  * (a partial or final with text) must arrive within the window, else the agent resumes.
@@ -194,14 +197,14 @@ export class TurnStateMachine {
         this.#to(this.#recording ? "user_speaking" : "thinking");
         return [timer, this.#stop("barge_in")];
       case "final":
-        if (!event.text) {
-          this.#to("speaking");
-          return [timer, { type: "resume_output" }];
-        }
-        return [timer, this.#stop("barge_in"), ...this.#respond(event.text)];
+        return this.#interruptionFinal(event.text);
       case "interruption_timeout":
         this.#to("speaking");
         return [...this.#cancelUtterances(), { type: "resume_output" }];
+      case "speech_start":
+        // The user speaks again inside the window: record it too, and hold the window until this speech ends.
+        if (this.#recording) return [];
+        return [timer, ...this.#startUtterance("interrupted")];
       case "speech_end":
         if (!this.#recording) return [];
         this.#recording = false;
@@ -223,6 +226,25 @@ export class TurnStateMachine {
       default:
         return [];
     }
+  }
+
+  /**
+   * The final of an interrupting utterance. Words stop the answer; they are answered once no other utterance of the
+   * user is still recording or finishing (its text joins them). No words: the agent resumes, unless the user is
+   * audible again or a later utterance is still to be judged.
+   */
+  #interruptionFinal(text: string): TurnAction[] {
+    const timer: TurnAction = { type: "cancel_interruption_timer" };
+    if (!text) {
+      if (this.#recording || this.#finishing > 0) return [];
+      this.#to("speaking");
+      return [timer, { type: "resume_output" }];
+    }
+    this.#pendingText = join(this.#pendingText, text);
+    const stop = this.#stop("barge_in");
+    if (this.#recording) return this.#to("user_speaking"), [timer, stop];
+    if (this.#finishing > 0) return this.#to("thinking"), [timer, stop];
+    return [timer, stop, ...this.#respond(this.#pendingText)];
   }
 
   #close(): TurnAction[] {

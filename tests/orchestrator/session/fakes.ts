@@ -114,16 +114,28 @@ export class FakeAsrEngine implements AsrEngine {
   cancelled = 0;
   /** True: `finish` never resolves (a recognizer slower than any window). */
   holdFinals = false;
+  /** False: no partials (a recognizer that only answers at the end). */
+  partials = true;
+  /** Finals wait until `releaseFinals()` (a recognizer slower than the user's next words). */
+  gateFinals = false;
+  #gate = Promise.withResolvers<void>();
 
+  /** `wordsText` is read when an utterance starts, so each utterance can hear different words. */
   constructor(public wordsText = "hello there") {}
+
+  /** Lets the finals waiting on `gateFinals` resolve (in the order they were asked for). */
+  releaseFinals(): void {
+    this.#gate.resolve();
+  }
 
   startUtterance(options: UtteranceOptions = {}): Utterance {
     this.utterancesStarted++;
+    const wordsText = this.wordsText;
     let loud = 0;
     let total = 0;
     let cancelled = false;
     const transcript = (isFinal: boolean): Transcript => ({
-      text: loud >= 16 * 60 ? this.wordsText : "",
+      text: loud >= 16 * 60 ? wordsText : "",
       language: "en",
       confidence: 0.9,
       audioSeconds: total / 16_000,
@@ -136,9 +148,13 @@ export class FakeAsrEngine implements AsrEngine {
         total += samples.length;
         for (const s of samples) if (Math.abs(s) >= LEVEL.words / 32768 - 0.01) loud++;
         const partial = transcript(false);
-        if (partial.text) queueMicrotask(() => !cancelled && options.onPartial?.(partial));
+        if (partial.text && this.partials) queueMicrotask(() => !cancelled && options.onPartial?.(partial));
       },
-      finish: () => this.holdFinals ? new Promise<Transcript>(() => {}) : Promise.resolve(transcript(true)),
+      finish: () => {
+        if (this.holdFinals) return new Promise<Transcript>(() => {});
+        const final = transcript(true);
+        return this.gateFinals ? this.#gate.promise.then(() => final) : Promise.resolve(final);
+      },
       cancel: () => {
         cancelled = true;
         this.cancelled++;

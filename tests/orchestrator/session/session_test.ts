@@ -3,69 +3,9 @@
  * deterministically (the real components are exercised in tests/orchestrator/e2e_ws/).
  */
 import assert from "node:assert/strict";
-import { OrchestratorMetrics } from "../../../orchestrator/metrics/orchestrator_metrics.ts";
 import type { Responder } from "../../../orchestrator/responder/contract.ts";
-import { EchoResponder } from "../../../orchestrator/responder/echo.ts";
-import { Session, type SessionSettings } from "../../../orchestrator/session/session.ts";
-import { SpeechInput } from "../../../orchestrator/session/speech_input.ts";
-import {
-  chunk16k,
-  FakeAsrEngine,
-  FakeClock,
-  FakeTtsRouter,
-  FakeVadStream,
-  LEVEL,
-  RecordingOutput,
-  seqOf,
-} from "./fakes.ts";
-
-const LONG = "one two three four five six seven eight nine ten";
-/** The fake TTS makes a frame per character pushed (the text plus its trailing space). */
-const LONG_FRAMES = LONG.length + 1;
-
-function setup(settings: Partial<SessionSettings> = {}, responder: Responder = new EchoResponder()) {
-  const clock = new FakeClock();
-  const output = new RecordingOutput(clock);
-  const asr = new FakeAsrEngine();
-  const router = new FakeTtsRouter();
-  const metrics = new OrchestratorMetrics(router);
-  const session = new Session({
-    id: "s1",
-    output,
-    clock,
-    settings: {
-      falseInterruptionMs: 700,
-      bargeInGuardMs: 0,
-      pacerLeadMs: 40,
-      language: "en",
-      model: "",
-      voice: {},
-      ...settings,
-    },
-    createSpeechInput: (listener) =>
-      new SpeechInput({
-        vad: new FakeVadStream(),
-        asr,
-        toSpeechRate: (samples) => Float32Array.from(samples, (v) => v / 32768),
-        listener,
-      }),
-    responder,
-    router,
-    metrics,
-  });
-  /** Streams `ms` of audio at `level` in real time (20 ms chunks). */
-  const audio = async (level: number, ms: number) => {
-    for (let t = 0; t < ms; t += 20) {
-      session.audio({ samples: chunk16k(level), sampleRate: 16_000 });
-      await clock.advance(20);
-    }
-  };
-  return { clock, output, asr, router, metrics, session, audio };
-}
-
-function seqs(output: RecordingOutput): number[] {
-  return output.frames.map((f) => seqOf(f.pcm));
-}
+import { chunk16k, LEVEL } from "./fakes.ts";
+import { LONG, LONG_FRAMES, seqs, setup } from "./session_setup.ts";
 
 Deno.test("session: speech, silence → final transcript → echo answer paced at 20 ms → done", async () => {
   const { clock, output, session, audio } = setup();

@@ -13,6 +13,13 @@ const setups: Record<string, TurnEvent[]> = {
   speaking: [{ type: "text_input", text: "hi" }, { type: "response_audio" }],
   "interrupted (recording)": [{ type: "text_input", text: "hi" }, { type: "response_audio" }, start],
   "interrupted (finishing)": [{ type: "text_input", text: "hi" }, { type: "response_audio" }, start, end],
+  "interrupted (finishing, speaking again)": [
+    { type: "text_input", text: "hi" },
+    { type: "response_audio" },
+    start,
+    end,
+    start,
+  ],
   closed: [{ type: "close" }],
 };
 
@@ -94,6 +101,17 @@ const cases: Case[] = [
   ["interrupted (finishing)", { type: "words" }, "thinking", ["cancel_interruption_timer", "stop_response"]],
   ["interrupted (finishing)", { type: "interruption_timeout" }, "speaking", ["cancel_utterance", "resume_output"]],
   ["interrupted (finishing)", end, "interrupted", []],
+  ["interrupted (finishing)", start, "interrupted", ["cancel_interruption_timer", "start_utterance"]],
+  ["interrupted (finishing, speaking again)", { type: "final", text: "" }, "interrupted", []],
+  ["interrupted (finishing, speaking again)", { type: "final", text: "wait" }, "user_speaking", [
+    "cancel_interruption_timer",
+    "stop_response",
+  ]],
+  ["interrupted (finishing, speaking again)", end, "interrupted", ["finish_utterance", "start_interruption_timer"]],
+  ["interrupted (finishing, speaking again)", { type: "words" }, "user_speaking", [
+    "cancel_interruption_timer",
+    "stop_response",
+  ]],
   ["closed", start, "closed", []],
   ["closed", { type: "text_input", text: "x" }, "closed", []],
 ];
@@ -189,4 +207,30 @@ Deno.test("turn state: onChange reports each change once, in order", () => {
     "speaking>interrupted",
     "interrupted>speaking",
   ]);
+});
+
+Deno.test("turn state: speech inside the false-interruption window joins the interruption's words in one answer", () => {
+  const machine = machineIn("interrupted (finishing, speaking again)");
+  machine.dispatch(end);
+  // The first final stops the agent but waits for the second utterance, which is still finishing.
+  assert.deepEqual(machine.dispatch({ type: "final", text: "wait" }).map((a) => a.type), [
+    "cancel_interruption_timer",
+    "stop_response",
+  ]);
+  assert.equal(machine.state, "thinking");
+  assert.deepEqual(machine.dispatch({ type: "final", text: "please stop talking" }), [
+    { type: "start_response", text: "wait please stop talking" },
+  ]);
+});
+
+Deno.test("turn state: an empty first final waits for the later utterance; an empty later one resumes the agent", () => {
+  const machine = machineIn("interrupted (finishing, speaking again)");
+  machine.dispatch(end);
+  assert.deepEqual(machine.dispatch({ type: "final", text: "" }), []);
+  assert.equal(machine.state, "interrupted");
+  assert.deepEqual(machine.dispatch({ type: "final", text: "" }).map((a) => a.type), [
+    "cancel_interruption_timer",
+    "resume_output",
+  ]);
+  assert.equal(machine.state, "speaking");
 });
