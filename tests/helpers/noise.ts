@@ -4,19 +4,8 @@
  * @module
  */
 import { rms } from "../../shared/audio/pcm.ts";
+import { seededRandom as random } from "./random.ts";
 import { speak, type SpokenAudio, type Voice } from "./speech.ts";
-
-/** A small seeded PRNG (mulberry32), so a noisy fixture is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Gaussian white noise with the given RMS (Box–Muller over the seeded PRNG). */
 export function whiteNoise(length: number, rms = 0.05, seed = 1): Float32Array {

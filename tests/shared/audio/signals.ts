@@ -3,18 +3,9 @@
  *
  * @module
  */
+import { seededRandom } from "../../helpers/random.ts";
 
-/** A deterministic pseudo-random generator (mulberry32), so a failing case can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** `length` samples of `amplitude`·sin(2π·freq·n/rate). */
 export function sine(freq: number, rate: number, length: number, amplitude = 0.5): Float32Array {
