@@ -1,11 +1,13 @@
 /**
  * The LiveKit server binary for the dev stack and the end-to-end tests. There is no Debian or npm package, so it is
  * built once with `go install` (Go module proxy) into the machine cache, keyed by version, and linked into the
- * repository as `.cache/bin/livekit-server`.
+ * repository as `.cache/bin/livekit-server`. Without a Go ≥ 1.26 the toolchain itself comes from the Go module
+ * proxy (see go_toolchain.ts).
  *
  * @module
  */
 import { runCommand, tail } from "./exec.ts";
+import { ensureGo } from "./go_toolchain.ts";
 import { exists, linkInto, machineCacheDir, repoPath, which } from "./paths.ts";
 import type { StepResult } from "./report.ts";
 
@@ -44,10 +46,6 @@ export async function findLivekitServer(
   return await which("livekit-server", env.PATH ?? "");
 }
 
-async function findGo(): Promise<string | null> {
-  return (await which("go")) ?? ((await exists("/usr/local/go/bin/go")) ? "/usr/local/go/bin/go" : null);
-}
-
 /** A binary someone already built with a plain `go install` (GOBIN unset) that can be adopted instead of rebuilding. */
 async function adoptableBuild(): Promise<string | null> {
   const home = Deno.env.get("HOME") ?? "";
@@ -69,12 +67,15 @@ export async function ensureLivekitServer(options: { stream: boolean }): Promise
       await Deno.copyFile(adopted, cached);
       await Deno.chmod(cached, 0o755);
     } else {
-      const go = await findGo();
-      if (!go) {
+      let go: string;
+      try {
+        go = await ensureGo();
+      } catch (error) {
         return {
           name,
           status: "left-out",
-          detail: `Go is not installed; install Go >= 1.26, then: go install ${LIVEKIT_GO_PACKAGE}@${LIVEKIT_VERSION}`,
+          detail: `no Go >= 1.26 (${error instanceof Error ? error.message : error}); install one, then: ` +
+            `go install ${LIVEKIT_GO_PACKAGE}@${LIVEKIT_VERSION}`,
           fallback,
         };
       }
