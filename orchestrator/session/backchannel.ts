@@ -2,7 +2,8 @@
  * Tells real words from backchannels, fillers and recognizer hallucinations. During an interruption, "mm-hmm",
  * "uh" or a cough that the ASR writes as "Hmm." must not stop the agent (the false-interruption rule: "a cough,
  * mm-hmm"), while any other word does. Whisper also invents short phrases for short non-speech sounds ("Take care."
- * for a 150 ms hum), so words count only when they fit in the time the user actually spoke.
+ * for a 150 ms hum), so words count only when they fit in the time the user actually spoke, and a short sound's
+ * transcript counts only when the recognizer is reasonably sure of it ("It's" at confidence 0.21 for a noise burst).
  *
  * @module
  */
@@ -42,11 +43,21 @@ const MAX_LETTERS_PER_SECOND = 20;
 const LETTER_ALLOWANCE = 2;
 
 /**
- * True when `text` should stop the agent: it has real words, and no more letters than `speechMs` of speech can
- * carry (a transcript far longer than the sound it came from is invented).
+ * Below this recognizer confidence (0..1) the transcript of a short sound is taken for a hallucination: Whisper's
+ * confidence is its mean token probability, and its "It's" for a 150 ms noise burst scored 0.21.
  */
-export function claimsTurn(text: string, speechMs: number): boolean {
+export const MIN_SHORT_SPEECH_CONFIDENCE = 0.4;
+/** Speech shorter than this (ms) needs {@linkcode MIN_SHORT_SPEECH_CONFIDENCE}; longer speech is rarely invented. */
+export const SHORT_SPEECH_MS = 1_000;
+
+/**
+ * True when `text` should stop the agent: it has real words, no more letters than `speechMs` of speech can carry
+ * (a transcript far longer than the sound it came from is invented), and, for short speech, the recognizer's
+ * `confidence` (when known) is at least {@linkcode MIN_SHORT_SPEECH_CONFIDENCE}.
+ */
+export function claimsTurn(text: string, speechMs: number, confidence?: number): boolean {
   if (!hasRealWords(text)) return false;
+  if (confidence !== undefined && confidence < MIN_SHORT_SPEECH_CONFIDENCE && speechMs < SHORT_SPEECH_MS) return false;
   const letters = text.replace(/[^\p{L}\p{N}]/gu, "").length;
   return letters <= (MAX_LETTERS_PER_SECOND * Math.max(0, speechMs)) / 1000 + LETTER_ALLOWANCE;
 }

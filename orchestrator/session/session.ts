@@ -15,6 +15,7 @@ import { claimsTurn, hasRealWords } from "./backchannel.ts";
 import { Conversation } from "./conversation.ts";
 import { AgentResponse, type PacedFrame } from "./agent_response.ts";
 import { FramePacer } from "./pacer.ts";
+import { finalWaitBoundMs } from "./interruption_window.ts";
 import type { SessionOptions } from "./session_options.ts";
 import type { SpeechInput, TimedVadEvent } from "./speech_input.ts";
 import { type TurnAction, type TurnEvent, TurnStateMachine } from "./turn_state.ts";
@@ -75,7 +76,7 @@ export class Session implements SessionInput, ResponseHost {
       onPartial: (_id, partial) => {
         if (!partial.text.trim()) return;
         this.emit({ type: "transcript.partial", turn: this.turn, text: partial.text });
-        if (this.#wordsCount(partial.text)) this.dispatch({ type: "words" });
+        if (this.#wordsCount(partial.text, partial.confidence)) this.dispatch({ type: "words" });
       },
       onError: (error) => this.#fatal("internal", `speech input failed: ${error.message}`),
     });
@@ -197,12 +198,12 @@ export class Session implements SessionInput, ResponseHost {
         return;
       case "start_interruption_timer":
         // A later speech end inside the same interruption restarts the window.
-        clock.clearTimer(this.#interruptionTimer);
-        this.#interruptionTimer = clock.setTimer(() => {
-          this.#interruptionTimer = undefined;
-          this.dispatch({ type: "interruption_timeout" });
-        }, this.options.settings.falseInterruptionMs);
-        return;
+        return this.#startInterruptionTimer("interruption_timeout", this.options.settings.falseInterruptionMs);
+      case "start_final_wait_timer": {
+        // Started when the window expires, so the bound counts from the same speech end as the window.
+        const windowMs = this.options.settings.falseInterruptionMs;
+        return this.#startInterruptionTimer("final_wait_timeout", finalWaitBoundMs(windowMs) - windowMs);
+      }
       case "cancel_interruption_timer":
         clock.clearTimer(this.#interruptionTimer);
         this.#interruptionTimer = undefined;
@@ -210,8 +211,20 @@ export class Session implements SessionInput, ResponseHost {
     }
   }
 
+  /** One timer serves both the window and the final wait that may follow it. */
+  #startInterruptionTimer(type: "interruption_timeout" | "final_wait_timeout", delayMs: number): void {
+    const clock = this.options.clock;
+    clock.clearTimer(this.#interruptionTimer);
+    this.#interruptionTimer = clock.setTimer(() => {
+      this.#interruptionTimer = undefined;
+      this.dispatch({ type });
+    }, delayMs);
+  }
+
   #finishUtterance(): void {
     const turn = this.turn;
+    // The speech of an interruption, for judging a final that arrives after the agent resumed.
+    const interruptionMs = this.machine.state === "interrupted" ? this.#interruptionSpeechMs() : undefined;
     // Each finished utterance starts the timing of the turn it ends.
     const timing = this.userTiming = new TurnTiming();
     timing.speechEndAt = this.#pendingEnd?.speechEndAt;
@@ -224,7 +237,7 @@ export class Session implements SessionInput, ResponseHost {
       this.options.metrics?.asrCompute.observe(transcript.computeMs);
       const text = transcript.text.trim();
       // A filler or an invented phrase during an interruption is not a turn: the agent resumes.
-      const heard = this.#wordsCount(text) ? text : "";
+      const heard = this.#wordsCount(text, transcript.confidence, interruptionMs) ? text : "";
       this.emit({
         type: "transcript.final",
         turn,
@@ -294,15 +307,25 @@ export class Session implements SessionInput, ResponseHost {
 
   /**
    * Whether transcript text counts as words: outside an interruption any text does; during one only real words
-   * that fit the duration of the interrupting speech (see `claimsTurn`; from the onset that held the output up to now
-   * while the user is audible, else up to the last speech end, so a second utterance in the window counts as well).
+   * that fit the duration of the interrupting speech and, when it is short, are said with enough confidence (see
+   * `claimsTurn`). A final of an interruption that arrives after the agent resumed is judged by `interruptionMs`, the
+   * speech it was recorded from.
    */
-  #wordsCount(text: string): boolean {
-    if (this.machine.state !== "interrupted") return hasRealWords(text);
+  #wordsCount(text: string, confidence: number, interruptionMs?: number): boolean {
+    if (this.machine.state === "interrupted") return claimsTurn(text, this.#interruptionSpeechMs(), confidence);
+    if (interruptionMs !== undefined) return claimsTurn(text, interruptionMs, confidence);
+    return hasRealWords(text);
+  }
+
+  /**
+   * Ms of interrupting speech: from the onset that held the output up to now while the user is audible, else up to
+   * the last speech end (so a second utterance in the window counts as well).
+   */
+  #interruptionSpeechMs(): number {
     const onset = this.#bargeInOnset?.streamMs ?? 0;
     const ended = !this.machine.userSpeaking && this.#speechEndStreamMs > onset;
     const end = ended ? this.#speechEndStreamMs : this.input.streamMs;
-    return claimsTurn(text, end - onset);
+    return end - onset;
   }
 
   #fatal(code: "internal", message: string): void {

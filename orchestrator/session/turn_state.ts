@@ -7,7 +7,8 @@
  *                                 ▲                        │ speech_start (user goes on: the response is dropped and
  *                                 └────────────────────────┘ its input kept as the start of the next turn)
  * speaking ─speech_start─▶ interrupted ─words / final text─▶ user_speaking | thinking   (response stopped)
- *                                      ─timeout / empty final─▶ speaking                (response resumed)
+ *                                      ─empty final / timeout, final bound─▶ speaking  (response resumed)
+ * speaking | listening ─late final with words─▶ thinking                                  (response stopped)
  * ```
  *
  * No speech the VAD detects is dropped, whatever the state: each onset starts an utterance (also a second one inside
@@ -15,51 +16,17 @@
  *
  * The false-interruption window runs from the end of the interrupting speech (VAD end): while the user is still
  * audible the agent stays paused, because a slow recognizer cannot have produced words yet. After the end, words
- * (a partial or final with text) must arrive within the window, else the agent resumes.
+ * (a partial or final with text) must arrive within the window, else the agent resumes; but while the final of the
+ * interrupting speech is still pending, the window cannot conclude "no words": the agent stays paused until that
+ * final arrives, or resumes at an upper bound (`interruption_window.ts`) and a final with words arriving later
+ * still stops it then.
  *
  * @module
  */
 import type { InterruptReason } from "../protocol/server_events.ts";
+import type { TurnAction, TurnEvent, TurnState } from "./turn_events.ts";
 
-/** Where the conversation is. */
-export type TurnState = "listening" | "user_speaking" | "thinking" | "speaking" | "interrupted" | "closed";
-
-/** Something that happened. */
-export type TurnEvent =
-  /** VAD speech onset; `guarded` when it falls inside the barge-in guard window at the start of a response. */
-  | { type: "speech_start"; guarded: boolean }
-  | { type: "speech_end" }
-  /** A partial transcript with words in it (during an interruption it confirms a real barge-in). */
-  | { type: "words" }
-  /** The final transcript of a finished (not cancelled) utterance; empty when nothing was said. */
-  | { type: "final"; text: string }
-  | { type: "text_input"; text: string }
-  /** The first agent frame of the response was sent. */
-  | { type: "response_audio" }
-  /** Every agent frame of the response was sent. */
-  | { type: "response_done" }
-  | { type: "response_failed" }
-  /** No words within the false-interruption window after the interrupting speech ended. */
-  | { type: "interruption_timeout" }
-  | { type: "control"; action: "interrupt" | "stop" }
-  | { type: "close" };
-
-/** Work the session must do. */
-export type TurnAction =
-  | { type: "start_utterance" }
-  | { type: "finish_utterance" }
-  /** Cancels every utterance still recording or finishing; their finals never arrive. */
-  | { type: "cancel_utterance" }
-  | { type: "start_response"; text: string }
-  /** Drops a response nobody heard yet (no audio sent). */
-  | { type: "cancel_response" }
-  /** Ends an audible response early; the conversation keeps only the text that was heard. */
-  | { type: "stop_response"; reason: InterruptReason }
-  /** Barge-in: send no more agent frames (keep the unsent ones) and pause the worker. */
-  | { type: "hold_output" }
-  | { type: "resume_output" }
-  | { type: "start_interruption_timer" }
-  | { type: "cancel_interruption_timer" };
+export type { TurnAction, TurnEvent, TurnState } from "./turn_events.ts";
 
 /** The turn state machine. */
 export class TurnStateMachine {
@@ -109,6 +76,8 @@ export class TurnStateMachine {
   #listening(event: TurnEvent): TurnAction[] {
     if (event.type === "speech_start") return this.#startUtterance("user_speaking");
     if (event.type === "text_input") return this.#respond(event.text);
+    // The final of an interruption that came after the agent resumed and finished: the user's words are answered.
+    if (event.type === "final" && event.text) return this.#respond(event.text);
     return [];
   }
 
@@ -180,11 +149,14 @@ export class TurnStateMachine {
       case "response_failed":
         this.#response = "none";
         return this.#to("listening"), [];
+      case "final":
+        return event.text ? this.#lateFinal(event.text) : [];
       case "text_input":
-        return [this.#stop("text_input"), ...this.#respond(event.text)];
+        return [...this.#cancelUtterances(), this.#stop("text_input"), ...this.#respond(event.text)];
       case "control":
         this.#to("listening");
-        return [this.#stop(event.action === "interrupt" ? "client_interrupt" : "client_stop")];
+        if (event.action === "interrupt") return [this.#stop("client_interrupt")];
+        return [...this.#cancelUtterances(), this.#stop("client_stop")];
       default:
         return [];
     }
@@ -199,8 +171,15 @@ export class TurnStateMachine {
       case "final":
         return this.#interruptionFinal(event.text);
       case "interruption_timeout":
+        // A final still to come may hold words (a slow recognizer): wait for it, up to the bound.
+        if (this.#finishing > 0 && !this.#recording) return [{ type: "start_final_wait_timer" }];
         this.#to("speaking");
         return [...this.#cancelUtterances(), { type: "resume_output" }];
+      case "final_wait_timeout":
+        // Resume, but keep the pending finals: one with words stops the agent when it comes (see #lateFinal).
+        if (this.#recording) return [];
+        this.#to("speaking");
+        return [{ type: "resume_output" }];
       case "speech_start":
         // The user speaks again inside the window: record it too, and hold the window until this speech ends.
         if (this.#recording) return [];
@@ -245,6 +224,14 @@ export class TurnStateMachine {
     if (this.#recording) return this.#to("user_speaking"), [timer, stop];
     if (this.#finishing > 0) return this.#to("thinking"), [timer, stop];
     return [timer, stop, ...this.#respond(this.#pendingText)];
+  }
+
+  /** The final of an interruption, with words, after the agent resumed at the bound: a barge-in now. */
+  #lateFinal(text: string): TurnAction[] {
+    this.#pendingText = join(this.#pendingText, text);
+    const stop = this.#stop("barge_in");
+    if (this.#finishing > 0) return this.#to("thinking"), [stop];
+    return [stop, ...this.#respond(this.#pendingText)];
   }
 
   #close(): TurnAction[] {

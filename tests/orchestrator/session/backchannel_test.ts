@@ -20,3 +20,21 @@ Deno.test("backchannel: words count only when they fit in the time the user spok
   assert.equal(claimsTurn("Stop please, I have a question.", 1_980), true);
   assert.equal(claimsTurn("Mm-hmm.", 2_000), false, "a filler never claims the turn");
 });
+
+Deno.test("backchannel: a short transcript the recognizer is unsure of does not claim the turn", () => {
+  const cases: Array<[text: string, speechMs: number, confidence: number | undefined, claims: boolean]> = [
+    ["It's", 490, 0.21, false], // Whisper's invention for a 150 ms noise burst
+    ["Stop!", 300, 0.39, false],
+    ["Stop!", 300, 0.4, true],
+    ["Stop!", 300, 0.85, true],
+    ["Stop!", 300, undefined, true], // confidence unknown: only the other rules apply
+    ["Stop please, I have a question.", 1_980, 0.3, true], // long speech is rarely invented
+    ["It's", 999, 0.21, false],
+    ["It's", 1_000, 0.21, true],
+    ["Take care.", 220, 0.95, false], // sure, but far too long for the sound: still invented
+    ["Mm-hmm.", 2_000, 0.99, false],
+  ];
+  for (const [text, speechMs, confidence, claims] of cases) {
+    assert.equal(claimsTurn(text, speechMs, confidence), claims, JSON.stringify({ text, speechMs, confidence }));
+  }
+});

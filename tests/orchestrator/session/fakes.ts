@@ -118,6 +118,8 @@ export class FakeAsrEngine implements AsrEngine {
   partials = true;
   /** Finals wait until `releaseFinals()` (a recognizer slower than the user's next words). */
   gateFinals = false;
+  /** The confidence of every transcript (read when an utterance starts). */
+  confidence = 0.9;
   #gate = Promise.withResolvers<void>();
 
   /** `wordsText` is read when an utterance starts, so each utterance can hear different words. */
@@ -131,13 +133,14 @@ export class FakeAsrEngine implements AsrEngine {
   startUtterance(options: UtteranceOptions = {}): Utterance {
     this.utterancesStarted++;
     const wordsText = this.wordsText;
+    const confidence = this.confidence;
     let loud = 0;
     let total = 0;
     let cancelled = false;
     const transcript = (isFinal: boolean): Transcript => ({
       text: loud >= 16 * 60 ? wordsText : "",
       language: "en",
-      confidence: 0.9,
+      confidence,
       audioSeconds: total / 16_000,
       computeMs: 1,
       isFinal,

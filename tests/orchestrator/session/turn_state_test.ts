@@ -20,6 +20,21 @@ const setups: Record<string, TurnEvent[]> = {
     end,
     start,
   ],
+  "interrupted (window over, final pending)": [
+    { type: "text_input", text: "hi" },
+    { type: "response_audio" },
+    start,
+    end,
+    { type: "interruption_timeout" },
+  ],
+  "speaking (resumed at the bound, final pending)": [
+    { type: "text_input", text: "hi" },
+    { type: "response_audio" },
+    start,
+    end,
+    { type: "interruption_timeout" },
+    { type: "final_wait_timeout" },
+  ],
   closed: [{ type: "close" }],
 };
 
@@ -29,7 +44,8 @@ const cases: Case[] = [
   ["listening", start, "user_speaking", ["start_utterance"]],
   ["listening", end, "listening", []],
   ["listening", { type: "text_input", text: "x" }, "thinking", ["start_response"]],
-  ["listening", { type: "final", text: "stale" }, "listening", []],
+  ["listening", { type: "final", text: "late words" }, "thinking", ["start_response"]],
+  ["listening", { type: "final", text: "" }, "listening", []],
   ["listening", { type: "words" }, "listening", []],
   ["listening", { type: "control", action: "stop" }, "listening", []],
   ["listening", { type: "response_done" }, "listening", []],
@@ -99,7 +115,42 @@ const cases: Case[] = [
     "start_response",
   ]],
   ["interrupted (finishing)", { type: "words" }, "thinking", ["cancel_interruption_timer", "stop_response"]],
-  ["interrupted (finishing)", { type: "interruption_timeout" }, "speaking", ["cancel_utterance", "resume_output"]],
+  ["interrupted (finishing)", { type: "interruption_timeout" }, "interrupted", ["start_final_wait_timer"]],
+  ["interrupted (recording)", { type: "final_wait_timeout" }, "interrupted", []],
+  ["interrupted (window over, final pending)", { type: "final", text: "" }, "speaking", [
+    "cancel_interruption_timer",
+    "resume_output",
+  ]],
+  ["interrupted (window over, final pending)", { type: "final", text: "stop" }, "thinking", [
+    "cancel_interruption_timer",
+    "stop_response",
+    "start_response",
+  ]],
+  ["interrupted (window over, final pending)", { type: "words" }, "thinking", [
+    "cancel_interruption_timer",
+    "stop_response",
+  ]],
+  ["interrupted (window over, final pending)", { type: "final_wait_timeout" }, "speaking", ["resume_output"]],
+  ["interrupted (window over, final pending)", start, "interrupted", ["cancel_interruption_timer", "start_utterance"]],
+  ["speaking (resumed at the bound, final pending)", { type: "final", text: "stop" }, "thinking", [
+    "stop_response",
+    "start_response",
+  ]],
+  ["speaking (resumed at the bound, final pending)", { type: "final", text: "" }, "speaking", []],
+  ["speaking (resumed at the bound, final pending)", { type: "response_done" }, "listening", []],
+  ["speaking (resumed at the bound, final pending)", { type: "control", action: "stop" }, "listening", [
+    "cancel_utterance",
+    "stop_response",
+  ]],
+  ["speaking (resumed at the bound, final pending)", { type: "control", action: "interrupt" }, "listening", [
+    "stop_response",
+  ]],
+  ["speaking (resumed at the bound, final pending)", { type: "text_input", text: "x" }, "thinking", [
+    "cancel_utterance",
+    "stop_response",
+    "start_response",
+  ]],
+  ["speaking (resumed at the bound, final pending)", start, "interrupted", ["hold_output", "start_utterance"]],
   ["interrupted (finishing)", end, "interrupted", []],
   ["interrupted (finishing)", start, "interrupted", ["cancel_interruption_timer", "start_utterance"]],
   ["interrupted (finishing, speaking again)", { type: "final", text: "" }, "interrupted", []],
@@ -233,4 +284,34 @@ Deno.test("turn state: an empty first final waits for the later utterance; an em
     "resume_output",
   ]);
   assert.equal(machine.state, "speaking");
+});
+
+Deno.test("turn state: a late final after the bound stops the resumed agent as a barge-in and is answered", () => {
+  const machine = machineIn("speaking (resumed at the bound, final pending)");
+  assert.deepEqual(machine.dispatch({ type: "final", text: "stop" }), [
+    { type: "stop_response", reason: "barge_in" },
+    { type: "start_response", text: "stop" },
+  ]);
+});
+
+Deno.test("turn state: a late final with words after the resumed agent finished is answered", () => {
+  const machine = machineIn("speaking (resumed at the bound, final pending)");
+  machine.dispatch({ type: "response_done" });
+  assert.deepEqual(machine.dispatch({ type: "final", text: "what about" }), [
+    { type: "start_response", text: "what about" },
+  ]);
+});
+
+Deno.test("turn state: a new interruption while a late final is pending waits for both finals", () => {
+  const machine = machineIn("speaking (resumed at the bound, final pending)");
+  machine.dispatch(start);
+  machine.dispatch(end);
+  assert.deepEqual(machine.dispatch({ type: "interruption_timeout" }).map((a) => a.type), ["start_final_wait_timer"]);
+  assert.deepEqual(machine.dispatch({ type: "final", text: "" }), [], "the later final is still to come");
+  assert.equal(machine.state, "interrupted");
+  assert.deepEqual(machine.dispatch({ type: "final", text: "no" }).map((a) => a.type), [
+    "cancel_interruption_timer",
+    "stop_response",
+    "start_response",
+  ]);
 });
