@@ -39,7 +39,8 @@ Deno.test("test runner: one report per folder and one summary line over all fold
 
 Deno.test("test runner: a folder whose process dies is counted from its output and the other folders still run", async () => {
   const { code, output } = await runIn({
-    "tests/a/dies_test.ts": `Deno.test("first", () => {}); Deno.test("dies", () => { Deno.kill(Deno.pid, "SIGKILL"); });`,
+    "tests/a/dies_test.ts":
+      `Deno.test("first", () => {}); Deno.test("dies", () => { Deno.kill(Deno.pid, "SIGKILL"); });`,
     "tests/b/fine_test.ts": `Deno.test("b1", () => {});`,
   });
   assert.equal(code, 1);
