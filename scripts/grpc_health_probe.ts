@@ -41,18 +41,31 @@ const HealthClient = grpc.makeGenericClientConstructor({
   },
 }, "Health");
 
-/** Asks `address` (host:port) for the health of `service` ("" = the whole server). */
+/** Clients kept open per address by `keepOpen` probes. */
+const openClients = new Map<string, grpc.Client>();
+
+/**
+ * Asks `address` (host:port) for the health of `service` ("" = the whole server).
+ *
+ * `keepOpen` reuses one connection per address and never closes it (it goes away with the process). Repeated
+ * probes then do not open and close a connection each time: a client's HTTP/2 GOAWAY can trip an nghttp2 assertion
+ * in Deno 2.9's HTTP/2 (denoland/deno#36788) and abort the worker being probed.
+ */
 export function checkGrpcHealth(
   address: string,
   service = "",
   timeoutMs = 2000,
+  options: { keepOpen?: boolean } = {},
 ): Promise<{ status: HealthStatus; detail?: string }> {
-  const client = new HealthClient(address, grpc.credentials.createInsecure());
+  const client = options.keepOpen
+    ? openClients.get(address) ?? new HealthClient(address, grpc.credentials.createInsecure())
+    : new HealthClient(address, grpc.credentials.createInsecure());
+  if (options.keepOpen) openClients.set(address, client);
   return new Promise((resolve) => {
     const deadline = new Date(Date.now() + timeoutMs);
     // deno-lint-ignore no-explicit-any
     (client as any).Check(service, { deadline }, (error: grpc.ServiceError | null, status?: number) => {
-      client.close();
+      if (!options.keepOpen) client.close();
       if (error) resolve({ status: "UNREACHABLE", detail: `${grpc.status[error.code]}: ${error.details}` });
       else resolve({ status: STATUS_NAMES[status ?? 0] ?? "UNKNOWN" });
     });
@@ -65,7 +78,8 @@ if (import.meta.main) {
     console.error("usage: grpc_health_probe.ts <host:port> [service] [timeout_ms]");
     Deno.exit(2);
   }
-  const result = await checkGrpcHealth(address, service, Number(timeout) || 3000);
+  // The process exits right after the answer: the connection ends with it, without a GOAWAY.
+  const result = await checkGrpcHealth(address, service, Number(timeout) || 3000, { keepOpen: true });
   console.log(result.detail ? `${result.status} (${result.detail})` : result.status);
   Deno.exit(result.status === "SERVING" ? 0 : 1);
 }

@@ -85,7 +85,8 @@ export async function runProbe(probe: HealthProbe, timeoutMs = 2000): Promise<Pr
       case "http":
         return await probeHttp(probe.url, timeoutMs);
       case "grpc": {
-        const result = await checkGrpcHealth(probe.address, probe.service ?? "", timeoutMs);
+        // One connection per worker for all the runner's probes (see checkGrpcHealth on keepOpen).
+        const result = await checkGrpcHealth(probe.address, probe.service ?? "", timeoutMs, { keepOpen: true });
         return { healthy: result.status === "SERVING", detail: result.detail ?? result.status };
       }
       case "tcp":
