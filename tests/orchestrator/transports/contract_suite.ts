@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { loudMs, tone } from "./audio_checks.ts";
 import type { ControlAction, SessionStart } from "../../../orchestrator/protocol/client_messages.ts";
 import type { ServerEvent, ServerEventType } from "../../../orchestrator/protocol/server_events.ts";
 import {
@@ -40,28 +41,6 @@ export interface TransportHarness {
    * byte for byte, and its order relative to data messages is not asserted (separate channels).
    */
   lossyAudio?: boolean;
-}
-
-/** `ms` of a sine tone at `rate` (loud enough to survive a codec), as s16. */
-function tone(ms: number, rate: number, hz = 440, amplitude = 8_000, offset = 0): Int16Array {
-  return Int16Array.from(
-    { length: Math.round((rate * ms) / 1000) },
-    (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * hz * (offset + i)) / rate)),
-  );
-}
-
-/** Milliseconds of audio in `chunks` whose 10 ms RMS exceeds `floor`. */
-function loudMs(chunks: Int16Array[], rate: number, floor = 1_000): number {
-  const step = rate / 100;
-  let loud = 0;
-  for (const chunk of chunks) {
-    for (let offset = 0; offset + step <= chunk.length; offset += step) {
-      let energy = 0;
-      for (let i = offset; i < offset + step; i++) energy += chunk[i] * chunk[i];
-      if (Math.sqrt(energy / step) > floor) loud += 10;
-    }
-  }
-  return loud;
 }
 
 /** A session that records its input. */

@@ -12,7 +12,7 @@ import { type LiveKitTransport, startLiveKitTransport } from "../../../../orches
 import { freePort } from "../../../helpers/ports.ts";
 import { LiveKitServer } from "./livekit_server.ts";
 import { LiveKitTestUser } from "./test_user.ts";
-import { loudMs, tone, until } from "./audio_checks.ts";
+import { loudMs, tone, until } from "../audio_checks.ts";
 
 /** Sessions as the transport created them, with what each received. */
 class Sessions {
