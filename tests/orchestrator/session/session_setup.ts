@@ -3,6 +3,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { OrchestratorMetrics } from "../../../orchestrator/metrics/orchestrator_metrics.ts";
 import type { Responder } from "../../../orchestrator/responder/contract.ts";
 import { EchoResponder } from "../../../orchestrator/responder/echo.ts";
@@ -59,4 +60,15 @@ export function setup(settings: Partial<SessionSettings> = {}, responder: Respon
 /** The sequence numbers of the agent frames sent, in order. */
 export function seqs(output: RecordingOutput): number[] {
   return output.frames.map((f) => seqOf(f.pcm));
+}
+
+/** A session whose agent is speaking `LONG`, with a recognizer that gives no partials and holds finals until released. */
+export async function agentSpeaking(): Promise<ReturnType<typeof setup>> {
+  const parts = setup();
+  parts.asr.partials = false;
+  parts.asr.gateFinals = true;
+  parts.session.text(LONG);
+  await parts.clock.advance(300);
+  assert.equal(parts.session.machine.state, "speaking");
+  return parts;
 }

@@ -6,18 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { LEVEL } from "./fakes.ts";
-import { LONG, LONG_FRAMES, seqs, setup } from "./session_setup.ts";
-
-/** The agent speaks `LONG`; the recognizer gives no partials and holds its finals until released. */
-async function agentSpeaking() {
-  const parts = setup();
-  parts.asr.partials = false;
-  parts.asr.gateFinals = true;
-  parts.session.text(LONG);
-  await parts.clock.advance(300);
-  assert.equal(parts.session.machine.state, "speaking");
-  return parts;
-}
+import { agentSpeaking, LONG, LONG_FRAMES, seqs, setup } from "./session_setup.ts";
 
 const everyFrameOnce = Array.from({ length: LONG_FRAMES }, (_, i) => i + 1);
 

@@ -4,18 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { LEVEL } from "./fakes.ts";
-import { LONG, setup } from "./session_setup.ts";
-
-/** The agent is speaking `LONG`; the recognizer gives no partials and holds its finals until released. */
-async function agentSpeaking() {
-  const parts = setup();
-  parts.asr.partials = false;
-  parts.asr.gateFinals = true;
-  parts.session.text(LONG);
-  await parts.clock.advance(300);
-  assert.equal(parts.session.machine.state, "speaking");
-  return parts;
-}
+import { agentSpeaking, LONG } from "./session_setup.ts";
 
 Deno.test("session: words said inside the false-interruption window are transcribed and answered with the first", async () => {
   const { clock, output, asr, session, audio } = await agentSpeaking();
