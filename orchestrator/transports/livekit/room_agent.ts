@@ -17,6 +17,9 @@ import { loadRtc, type Rtc } from "./rtc.ts";
 import { type LiveKitCredentials, mintAgentToken, type RoomTicket } from "./tokens.ts";
 import { UserSession } from "./user_session.ts";
 
+/** How long the agent stays after its close notice reached the SFU, so the user receives it before the leave. */
+const CLOSE_NOTICE_GRACE_MS = 300;
+
 const log = getLogger("orchestrator", "livekit");
 
 /** A room handed to a user, with what the session needs to start. */
@@ -127,8 +130,10 @@ export class RoomAgent implements AgentLink {
     this.publish(CLOSE_TOPIC, encodeJson(notice));
     this.#leaving = true;
     // The notice is ordered behind every event on the reliable channel; give it a moment to leave before hanging up.
+    // A published packet has only reached the SFU: the user's copy travels on the data channel while our leave
+    // travels on the signalling socket, so without a grace the user can see us gone before the notice arrives.
     const flushed = Promise.race([this.#lastPublish, new Promise((r) => setTimeout(r, 1_000))]);
-    flushed.then(() => this.#release());
+    flushed.then(() => new Promise((r) => setTimeout(r, CLOSE_NOTICE_GRACE_MS))).then(() => this.#release());
   }
 
   /** Server shutdown: ends the session with `server_shutdown`, tells the user (1001) and leaves. */
