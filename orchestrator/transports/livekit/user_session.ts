@@ -11,6 +11,7 @@ import type { SessionStart } from "../../protocol/client_messages.ts";
 import { CloseCode, type ErrorCode, type ProtocolLimits } from "../../protocol/limits.ts";
 import { parseClientJson } from "../../protocol/parse.ts";
 import { type SessionAcceptor, type SessionInput, SessionRejectedError, type UserAudioFrame } from "../contract.ts";
+import { endSessionSafely } from "../session_end.ts";
 import { TokenBucket } from "../websocket/budget.ts";
 import type { LiveKitAgentOutput } from "./agent_output.ts";
 import { decodeText } from "./data_channel.ts";
@@ -84,11 +85,7 @@ export class UserSession {
     const session = this.#session;
     if (!session) return;
     this.#session = null;
-    try {
-      session.end(reason);
-    } catch (error) {
-      log.error("session end failed on {id}: {error}", { id: this.#output.connectionId, error });
-    }
+    endSessionSafely(session, reason, this.#output.connectionId, log);
   }
 
   #onData(payload: Uint8Array): void {

@@ -17,6 +17,7 @@ import {
   SessionRejectedError,
   type UserAudioFrame,
 } from "../contract.ts";
+import { endSessionSafely } from "../session_end.ts";
 import { TokenBucket } from "./budget.ts";
 
 const log = getLogger("orchestrator", "ws");
@@ -207,11 +208,7 @@ export class WebSocketConnection implements AgentOutput {
     const session = this.#session;
     if (!session) return;
     this.#session = null;
-    try {
-      session.end(reason);
-    } catch (error) {
-      log.error("session end failed on {id}: {error}", { id: this.connectionId, error });
-    }
+    endSessionSafely(session, reason, this.connectionId, log);
   }
 
   #onClose(): void {
