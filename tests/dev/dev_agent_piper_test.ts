@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { findLivekitServer } from "../../scripts/setup/livekit.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freePort, freePortRun } from "../helpers/ports.ts";
 import { speak } from "../helpers/speech.ts";
-import { descendants, freePortRun, REPO, RunnerProcess, survivors } from "./runner_harness.ts";
+import { descendants, REPO, RunnerProcess, survivors } from "./runner_harness.ts";
 
 const READY = /^dev\s+\| ready in /;
 
@@ -21,7 +21,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "dev-agent-piper-test-" });
     const ports = {
       redis: freePort(),
-      livekit: freePortRun(),
+      livekit: await freePortRun(),
       ws: freePort(),
       health: freePort(),
       worker: freePort(),

@@ -5,7 +5,6 @@
  * @module
  */
 import { statFields } from "../../scripts/dev/process_group.ts";
-import { freePort } from "../helpers/ports.ts";
 
 const MAIN = new URL("../../scripts/dev/main.ts", import.meta.url).pathname;
 const STACK = new URL("./fixtures/stack.ts", import.meta.url).pathname;
@@ -190,18 +189,4 @@ export function killAll(pids: number[]): void {
       Deno.kill(pid, "SIGKILL");
     } catch { /* gone */ }
   }
-}
-
-/** Three consecutive free ports (LiveKit uses HTTP, then RTC TCP and UDP on the next two). */
-export function freePortRun(): number {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = freePort();
-    if (base > 65000) continue;
-    try {
-      const listeners = [1, 2].map((d) => Deno.listen({ hostname: "127.0.0.1", port: base + d }));
-      listeners.forEach((l) => l.close());
-      return base; // UDP base+2 is not probed (Deno's UDP listener is unstable); a clash shows as a start failure
-    } catch { /* taken: try another */ }
-  }
-  throw new Error("no run of three free ports found");
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { findLivekitServer } from "../../scripts/setup/livekit.ts";
 import { freePort } from "../helpers/ports.ts";
-import { descendants, freePortRun, RunnerProcess, survivors } from "./runner_harness.ts";
+import { freePortRun } from "../helpers/ports.ts";
+import { descendants, RunnerProcess, survivors } from "./runner_harness.ts";
 
 const READY = /^dev\s+\| ready in /;
 
@@ -36,7 +37,7 @@ Deno.test("deno task redis runs a real redis-server that answers PING and stops 
 Deno.test("deno task livekit runs the LiveKit server on loopback with the configured keys", async () => {
   const bin = await findLivekitServer();
   assert.ok(bin, "livekit-server is missing: run `deno task setup` (it builds it with go install)");
-  const port = freePortRun();
+  const port = await freePortRun();
   const runner = RunnerProcess.main(["livekit", "--log-file", "/dev/null"], {
     LIVEKIT_URL: `ws://127.0.0.1:${port}`,
     LIVEKIT_API_KEY: "testkey",

@@ -6,7 +6,7 @@
  * @module
  */
 import { findLivekitServer } from "../../../../scripts/setup/livekit.ts";
-import { freePort } from "../../../helpers/ports.ts";
+import { freePort, freeUdpPort } from "../../../helpers/ports.ts";
 
 /** Test keys (the secret is ≥ 32 characters, or LiveKit logs an error). */
 export const TEST_LIVEKIT_KEY = "testkey";
@@ -29,7 +29,10 @@ export class LiveKitServer {
     return `ws://127.0.0.1:${this.port}`;
   }
 
-  /** Starts a server and waits until it answers on HTTP. */
+  /**
+   * Starts a server and waits until it answers on HTTP. Its ports are probed free first; should another process
+   * still take one before LiveKit binds it, the start is tried again on new ports (three tries in all).
+   */
   static async start(): Promise<LiveKitServer> {
     const binary = await findLivekitServer();
     if (!binary) {
@@ -37,9 +40,19 @@ export class LiveKitServer {
         "no livekit-server binary (looked at $LIVEKIT_SERVER_BIN, .cache/bin, PATH): run `deno task setup`",
       );
     }
-    const port = freePort();
-    const tcpPort = freePort();
-    const udpPort = freePort();
+    for (let attempt = 1;; attempt++) {
+      const server = LiveKitServer.#spawn(binary, freePort(), await freeUdpPort(), await freeUdpPort());
+      const problem = await server.#waitReady();
+      if (!problem) return server;
+      await server.stop();
+      const lostBind = /address already in use/.test(server.logTail());
+      if (!lostBind || attempt === 3) {
+        throw new Error(`livekit-server on port ${server.port}: ${problem}:\n${server.logTail()}`);
+      }
+    }
+  }
+
+  static #spawn(binary: string, port: number, tcpPort: number, udpPort: number): LiveKitServer {
     const config = [
       `port: ${port}`,
       "rtc:",
@@ -59,17 +72,24 @@ export class LiveKitServer {
     const server = new LiveKitServer(child, port, udpPort);
     server.#collect(child.stdout);
     server.#collect(child.stderr);
+    return server;
+  }
+
+  /** Waits for the HTTP answer; returns what went wrong, or undefined once the server answers. */
+  async #waitReady(): Promise<string | undefined> {
+    let exited = false;
+    this.#child.status.then(() => exited = true);
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !exited) {
+      if (/address already in use/.test(this.logTail())) return "a port was taken";
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/`);
+        const response = await fetch(`http://127.0.0.1:${this.port}/`);
         await response.body?.cancel();
-        if (response.ok) return server;
+        if (response.ok) return undefined;
       } catch { /* not up yet */ }
       await new Promise((r) => setTimeout(r, 100));
     }
-    await server.stop();
-    throw new Error(`livekit-server did not answer on port ${port} within 30 s:\n${server.logTail()}`);
+    return exited ? "it exited before answering" : "no answer within 30 s";
   }
 
   /** The last lines the server printed (for failure messages). */
