@@ -6,12 +6,15 @@
  */
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import {
-  type ControlCommand,
+  ControlCommand,
   type ControlResponse,
   type StartSessionRequest,
   type StartSessionResponse,
   type TTSServiceClient,
 } from "../../proto/gen/tts.ts";
+import { getLogger } from "../../shared/log/mod.ts";
+
+const log = getLogger("orchestrator", "routing");
 
 /** The gRPC status code of an error, or undefined for non-gRPC errors. */
 export function grpcCode(error: unknown): number | undefined {
@@ -81,4 +84,28 @@ export function control(
       else resolve(response);
     });
   });
+}
+
+/**
+ * Control with a deadline that never rejects: true when the worker carried the command out. A failure is only logged
+ * (at debug): a dead worker is dealt with by failover, and a refused command changes nothing.
+ */
+export async function tryControl(
+  client: TTSServiceClient,
+  sessionId: string,
+  command: ControlCommand,
+  timeoutMs: number,
+  worker: string,
+): Promise<boolean> {
+  try {
+    await control(client, sessionId, command, timeoutMs);
+    return true;
+  } catch (error) {
+    log.debug("Control {command} on {worker} failed: {error}", {
+      command: ControlCommand[command],
+      worker,
+      error: describeError(error),
+    });
+    return false;
+  }
 }

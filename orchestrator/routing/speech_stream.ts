@@ -9,18 +9,14 @@ import { status } from "@grpc/grpc-js";
 import { type AudioFrame, ControlCommand } from "../../proto/gen/tts.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import type { SpeechStream, TtsFrame } from "./contract.ts";
-import { control, describeError, grpcCode, isRequestError } from "./rpc.ts";
+import { describeError, grpcCode, isRequestError, tryControl } from "./rpc.ts";
+import { FrameQueue } from "./frame_queue.ts";
+import { StallWatch } from "./stall_watch.ts";
 import { SynthesisCall } from "./synthesis_call.ts";
 import { TextLedger } from "./text_ledger.ts";
 import { type Placement, type RoutedStreamRequest, SpeechStreamError, type StreamHost } from "./stream_host.ts";
 
 const log = getLogger("orchestrator", "routing");
-
-/** Frames buffered ahead of the consumer before the worker is held back through flow control (5 s of audio). */
-const HIGH_WATER_FRAMES = 250;
-const LOW_WATER_FRAMES = 50;
-
-type QueuedFrame = Omit<TtsFrame, "seq">;
 
 /** {@linkcode SpeechStream} over one or more workers in turn. */
 export class RoutedSpeechStream implements SpeechStream {
@@ -28,7 +24,10 @@ export class RoutedSpeechStream implements SpeechStream {
   readonly #host: StreamHost;
   readonly #request: RoutedStreamRequest;
   readonly #ledger = new TextLedger();
-  readonly #queue: QueuedFrame[] = [];
+  readonly #queue = new FrameQueue({
+    hold: () => this.#call?.pauseDelivery(),
+    release: () => this.#call?.resumeDelivery(),
+  });
   readonly #avoid = new Set<string>();
   #seq = 0;
   #placement: Placement | null = null;
@@ -41,13 +40,12 @@ export class RoutedSpeechStream implements SpeechStream {
   #stopped = false;
   #done = false;
   #error: Error | null = null;
-  #deliveryHeld = false;
-  #wake: (() => void) | null = null;
-  #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #stallWatch: StallWatch;
 
   private constructor(host: StreamHost, request: RoutedStreamRequest) {
     this.#host = host;
     this.#request = request;
+    this.#stallWatch = new StallWatch(host.stallTimeoutMs);
   }
 
   /** Places the stream on a worker; rejects when no worker can take it. */
@@ -93,7 +91,7 @@ export class RoutedSpeechStream implements SpeechStream {
   async pause(): Promise<void> {
     if (this.#paused || this.#stopped || this.#done) return;
     this.#paused = true;
-    clearTimeout(this.#stallTimer);
+    this.#stallWatch.cancel();
     await this.#control(ControlCommand.CONTROL_COMMAND_PAUSE);
   }
 
@@ -114,27 +112,14 @@ export class RoutedSpeechStream implements SpeechStream {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#queue.length = 0;
+    this.#queue.clear();
     const call = this.#call, placement = this.#placement;
     this.#call = null;
     this.#placement = null;
     this.#finish(null);
     if (!call || !placement) return;
-    let stoppedByWorker = false;
-    try {
-      await control(
-        placement.channel.client,
-        placement.lease.id,
-        ControlCommand.CONTROL_COMMAND_STOP,
-        this.#host.controlTimeoutMs,
-      );
-      stoppedByWorker = true;
-    } catch (error) {
-      log.debug("STOP on {worker} failed ({error}); cancelling the call", {
-        worker: placement.worker,
-        error: describeError(error),
-      });
-    }
+    // A worker that did not confirm the STOP may still be producing: its channel is not reused.
+    const stoppedByWorker = await this.#control(ControlCommand.CONTROL_COMMAND_STOP, placement);
     call.cancel();
     this.#host.unplace(placement, stoppedByWorker ? "reuse" : "discard");
   }
@@ -149,10 +134,6 @@ export class RoutedSpeechStream implements SpeechStream {
       while (true) {
         const next = this.#queue.shift();
         if (next) {
-          if (this.#deliveryHeld && this.#queue.length <= LOW_WATER_FRAMES) {
-            this.#deliveryHeld = false;
-            this.#call?.resumeDelivery();
-          }
           yield { ...next, seq: ++this.#seq };
           continue;
         }
@@ -160,7 +141,7 @@ export class RoutedSpeechStream implements SpeechStream {
           if (this.#error) throw this.#error;
           return;
         }
-        await new Promise<void>((resolve) => this.#wake = resolve);
+        await this.#queue.next();
       }
     } finally {
       // A consumer that stops iterating early no longer wants the audio.
@@ -197,12 +178,7 @@ export class RoutedSpeechStream implements SpeechStream {
     const pcm = new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength);
     this.#queue.push({ pcm, textStart, textEnd, isFinal: frame.isFinal, worker: this.worker });
     if (frame.isFinal) this.#finish(null);
-    else if (this.#queue.length >= HIGH_WATER_FRAMES && !this.#deliveryHeld) {
-      this.#deliveryHeld = true;
-      this.#call?.pauseDelivery();
-    }
     this.#armStallWatch();
-    this.#notify();
   }
 
   #onCallFailed(error: Error): void {
@@ -228,15 +204,13 @@ export class RoutedSpeechStream implements SpeechStream {
     this.#call?.cancel();
     this.#call = null;
     this.#placement = null;
-    this.#deliveryHeld = false;
-    clearTimeout(this.#stallTimer);
+    this.#stallWatch.cancel();
     this.#host.unplace(placement, "discard");
     if (avoidWorker) this.#avoid.add(placement.address);
     // Frames of the unfinished span that the consumer has not taken yet will be spoken again: drop them here so
     // that only what was already handed out can repeat.
     const resumeAt = this.#ledger.spokenUpTo;
-    const keep = this.#queue.filter((frame) => frame.isFinal || frame.textStart < resumeAt);
-    this.#queue.splice(0, this.#queue.length, ...keep);
+    this.#queue.retain((frame) => frame.isFinal || frame.textStart < resumeAt);
     log.warn("worker {worker} failed mid-stream ({reason}); re-dispatching from text offset {offset}", {
       worker: placement.worker,
       reason,
@@ -291,51 +265,40 @@ export class RoutedSpeechStream implements SpeechStream {
     }
   }
 
-  async #control(command: ControlCommand): Promise<void> {
-    const placement = this.#placement;
-    if (!placement) return;
-    try {
-      await control(placement.channel.client, placement.lease.id, command, this.#host.controlTimeoutMs);
-    } catch (error) {
-      // A dead worker is handled by failover (its stream fails too); a refused command changes nothing here.
-      log.debug("Control {command} on {worker} failed: {error}", {
-        command: ControlCommand[command],
-        worker: placement.worker,
-        error: describeError(error),
-      });
-    }
+  /** Sends a Control command to the stream's worker; true when the worker carried it out. */
+  #control(command: ControlCommand, placement = this.#placement): Promise<boolean> {
+    if (!placement) return Promise.resolve(false);
+    const { channel, lease, worker } = placement;
+    return tryControl(channel.client, lease.id, command, this.#host.controlTimeoutMs, worker);
   }
 
   /** Watches for a worker that stops producing while audio is due (hung process, frozen host). */
   #armStallWatch(): void {
-    clearTimeout(this.#stallTimer);
-    if (!this.#call || this.#paused || this.#deliveryHeld || this.#done) return;
+    this.#stallWatch.cancel();
+    if (!this.#call || this.#paused || this.#queue.held || this.#done) return;
     const ledger = this.#ledger;
     if (ledger.flushedUpTo <= ledger.heardUpTo && !ledger.ended) return;
-    const ms = this.#host.stallTimeoutMs;
-    const call = this.#call;
-    this.#stallTimer = setTimeout(async () => {
-      // A worker that answers its health check is busy (e.g. queued behind other sessions), not dead: keep waiting.
-      const placement = this.#placement;
-      if (placement && await placement.channel.health.check(this.#host.controlTimeoutMs)) {
-        if (this.#call === call && !this.#done) {
-          log.info("no audio for {ms} ms from {worker}, which answers its health check: still waiting", {
-            ms,
-            worker: placement.worker,
-          });
-          this.#armStallWatch();
-        }
-        return;
-      }
-      if (this.#call === call && !this.#done) this.#failover(`no audio for ${ms} ms while audio was due`, true);
-    }, ms);
+    const call = this.#call, placement = this.#placement;
+    const ms = this.#stallWatch.ms;
+    this.#stallWatch.arm({
+      alive: async () => !!placement && await placement.channel.health.check(this.#host.controlTimeoutMs),
+      current: () => this.#call === call && !this.#done,
+      busy: () => {
+        log.info("no audio for {ms} ms from {worker}, which answers its health check: still waiting", {
+          ms,
+          worker: placement?.worker,
+        });
+        this.#armStallWatch();
+      },
+      stalled: () => this.#failover(`no audio for ${ms} ms while audio was due`, true),
+    });
   }
 
   #finish(error: Error | null): void {
     if (this.#done) return;
     this.#done = true;
     this.#error = error;
-    clearTimeout(this.#stallTimer);
+    this.#stallWatch.cancel();
     if (error) {
       log.warn("speech stream of session {session_id} ended: {error}", {
         session_id: this.#request.sessionId,
@@ -343,12 +306,6 @@ export class RoutedSpeechStream implements SpeechStream {
       });
     }
     this.#host.closed(this);
-    this.#notify();
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+    this.#queue.notify();
   }
 }
