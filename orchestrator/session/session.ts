@@ -11,11 +11,11 @@ import type { ControlAction } from "../protocol/client_messages.ts";
 import type { ServerEvent } from "../protocol/server_events.ts";
 import type { SessionInput, UserAudioFrame } from "../transports/contract.ts";
 import type { TimerHandle } from "./clock.ts";
-import { claimsTurn, hasRealWords } from "./backchannel.ts";
 import { Conversation } from "./conversation.ts";
 import { AgentResponse, type PacedFrame } from "./agent_response.ts";
 import { FramePacer } from "./pacer.ts";
 import { finalWaitBoundMs } from "./interruption_window.ts";
+import { InterruptionJudge } from "./interruption_judge.ts";
 import type { SessionOptions } from "./session_options.ts";
 import type { SpeechInput, TimedVadEvent } from "./speech_input.ts";
 import { type TurnAction, type TurnEvent, TurnStateMachine } from "./turn_state.ts";
@@ -42,15 +42,12 @@ export class Session implements SessionInput, ResponseHost {
   /** Clock ms of the last agent frame sent. */
   lastFrameSentAt = -Infinity;
   #pendingEnd: { speechEndAt: number; endpointAt: number } | null = null;
-  /** Stream time of the last VAD speech end. */
-  #speechEndStreamMs = -1;
   #ended = false;
   #clientPaused = false;
   #outputHeld = false;
   #interruptionTimer: TimerHandle | undefined;
   #lastOnset: TimedVadEvent | null = null;
-  /** The onset that held the output (barge-in), for `barge_in_ms`. */
-  #bargeInOnset: TimedVadEvent | null = null;
+  readonly #judge: InterruptionJudge;
   #speechOpen = false;
   #responseCount = 0;
 
@@ -80,6 +77,7 @@ export class Session implements SessionInput, ResponseHost {
       },
       onError: (error) => this.#fatal("internal", `speech input failed: ${error.message}`),
     });
+    this.#judge = new InterruptionJudge(() => this.input.streamMs);
     this.machine.onChange = (_from, to) => this.emit({ type: "state", state: to });
   }
 
@@ -152,7 +150,7 @@ export class Session implements SessionInput, ResponseHost {
         this.#speechOpen = false;
         this.emit({ type: "speech.stopped", turn: this.turn, streamMs: event.streamMs });
       }
-      this.#speechEndStreamMs = event.streamMs;
+      this.#judge.speechEnded(event.streamMs);
       this.#pendingEnd = { speechEndAt: event.atMs, endpointAt: event.detectedArrivalMs };
       this.dispatch({ type: "speech_end" });
       this.#pendingEnd = null;
@@ -183,15 +181,16 @@ export class Session implements SessionInput, ResponseHost {
         this.conversation.addAssistant(heardText, true);
         this.emit({ type: "response.interrupted", responseId: response.id, heardText, reason: action.reason });
         metrics?.interruptions.inc({ reason: action.reason });
-        if (action.reason === "barge_in" && this.#bargeInOnset) {
-          const bargeInMs = Math.max(0, this.lastFrameSentAt - this.#bargeInOnset.detectedArrivalMs);
+        const onset = this.#judge.onset;
+        if (action.reason === "barge_in" && onset) {
+          const bargeInMs = Math.max(0, this.lastFrameSentAt - onset.detectedArrivalMs);
           metrics?.bargeIn.observe(bargeInMs);
           this.emit({ type: "metrics", turn: this.turn, responseId: response.id, metrics: { barge_in_ms: bargeInMs } });
         }
         return;
       }
       case "hold_output":
-        this.#bargeInOnset = this.#lastOnset;
+        this.#judge.held(this.#lastOnset);
         return; // the output gate follows the state (see #applyOutputGate)
       case "resume_output":
         metrics?.falseInterruptions.inc();
@@ -224,7 +223,9 @@ export class Session implements SessionInput, ResponseHost {
   #finishUtterance(): void {
     const turn = this.turn;
     // The speech of an interruption, for judging a final that arrives after the agent resumed.
-    const interruptionMs = this.machine.state === "interrupted" ? this.#interruptionSpeechMs() : undefined;
+    const interruptionMs = this.machine.state === "interrupted"
+      ? this.#judge.speechMs(this.machine.userSpeaking)
+      : undefined;
     // Each finished utterance starts the timing of the turn it ends.
     const timing = this.userTiming = new TurnTiming();
     timing.speechEndAt = this.#pendingEnd?.speechEndAt;
@@ -305,27 +306,10 @@ export class Session implements SessionInput, ResponseHost {
     }
   }
 
-  /**
-   * Whether transcript text counts as words: outside an interruption any text does; during one only real words
-   * that fit the duration of the interrupting speech and, when it is short, are said with enough confidence (see
-   * `claimsTurn`). A final of an interruption that arrives after the agent resumed is judged by `interruptionMs`, the
-   * speech it was recorded from.
-   */
+  /** Whether transcript text claims the turn now (see {@linkcode InterruptionJudge.wordsCount}). */
   #wordsCount(text: string, confidence: number, interruptionMs?: number): boolean {
-    if (this.machine.state === "interrupted") return claimsTurn(text, this.#interruptionSpeechMs(), confidence);
-    if (interruptionMs !== undefined) return claimsTurn(text, interruptionMs, confidence);
-    return hasRealWords(text);
-  }
-
-  /**
-   * Ms of interrupting speech: from the onset that held the output up to now while the user is audible, else up to
-   * the last speech end (so a second utterance in the window counts as well).
-   */
-  #interruptionSpeechMs(): number {
-    const onset = this.#bargeInOnset?.streamMs ?? 0;
-    const ended = !this.machine.userSpeaking && this.#speechEndStreamMs > onset;
-    const end = ended ? this.#speechEndStreamMs : this.input.streamMs;
-    return end - onset;
+    const state = { interrupted: this.machine.state === "interrupted", userSpeaking: this.machine.userSpeaking };
+    return this.#judge.wordsCount(text, confidence, state, interruptionMs);
   }
 
   #fatal(code: "internal", message: string): void {
