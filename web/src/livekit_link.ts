@@ -2,12 +2,14 @@
 /**
  * The LiveKit transport in the browser: joins the room from the connection details, publishes the microphone (with
  * the browser's echo cancellation), plays and meters the agent's track, and carries the protocol's JSON on the data
- * channel (`voice.events` in, `voice.control` out, `voice.close` for the close code).
+ * channel (`voice.events` in, `voice.control` out, `voice.close` for the close code). An event too large for one
+ * data packet comes in parts on `voice.events.part`.
  *
  * @module
  */
 import { ConnectionState, type RemoteTrack, Room, RoomEvent, Track } from "livekit-client";
 import { type LinkContext, micConstraints, type VoiceLink, withTimeout } from "./link.ts";
+import { PartAssembler, PARTS_TOPIC } from "../../orchestrator/transports/livekit/packet_parts.ts";
 import { type ClientMessage, type ConnectionDetails, parseServerEvent, TOPIC } from "./protocol.ts";
 
 /** Joins the room; rejects (having left again) when LiveKit cannot be reached within `timeoutMs`. */
@@ -21,6 +23,7 @@ export async function connectLiveKit(
   const room = new Room({ adaptiveStream: false, dynacast: false, disconnectOnPageLeave: true });
   const detach: Array<() => void> = [];
   const decoder = new TextDecoder();
+  const parts = new PartAssembler();
   let closed = false;
   let closeNotice: { code: number; reason: string } | null = null;
 
@@ -39,10 +42,21 @@ export async function connectLiveKit(
       } catch { /* keep the default */ }
       return;
     }
-    if (topic !== TOPIC.events) return;
-    const event = parseServerEvent(text);
+    let eventText = text;
+    if (topic === PARTS_TOPIC) {
+      try {
+        const whole = parts.accept(payload);
+        if (!whole) return;
+        eventText = decoder.decode(whole);
+      } catch (error) {
+        console.warn(`dropped a server event sent in parts: ${(error as Error).message}`);
+        return;
+      }
+    } else if (topic !== TOPIC.events) return;
+    const event = parseServerEvent(eventText);
     if (event) callbacks.onEvent(event);
   });
+
   room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
     if (track.kind !== Track.Kind.Audio) return;
     const element = track.attach();

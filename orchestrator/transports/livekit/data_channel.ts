@@ -3,6 +3,8 @@
  * (docs/protocol.md), so clients share one event handler for both transports; only the framing differs:
  *
  * - topic `voice.events` (agent → user, reliable): one server event (`ServerEvent`) per packet;
+ * - topic `voice.events.part` (agent → user, reliable): an event above {@linkcode MAX_PACKET_BYTES} (LiveKit drops
+ *   larger reliable packets), split into parts that arrive in order with the packets around it (`packet_parts.ts`);
  * - topic `voice.control` (user → agent, reliable): one client message (`text`, `control`, `session.end`);
  *   the session itself starts when the user joins, with the options given to `POST /api/connection-details`;
  * - topic `voice.close` (agent → user, reliable): `{"code": number, "reason": string}` right before the agent
@@ -17,6 +19,9 @@ export const EVENTS_TOPIC = "voice.events";
 export const CONTROL_TOPIC = "voice.control";
 /** Topic of the close notice. */
 export const CLOSE_TOPIC = "voice.close";
+
+/** The largest data packet sent as one packet; LiveKit's SFU drops reliable packets above about 15 KiB. */
+export const MAX_PACKET_BYTES = 14 * 1024;
 
 /** The close notice the agent sends before leaving a room. */
 export interface CloseNotice {

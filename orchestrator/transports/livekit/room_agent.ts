@@ -15,6 +15,7 @@ import { type AgentLink, LiveKitAgentOutput } from "./agent_output.ts";
 import { CLOSE_TOPIC, type CloseNotice, CONTROL_TOPIC, encodeJson } from "./data_channel.ts";
 import { loadRtc, type Rtc } from "./rtc.ts";
 import { type LiveKitCredentials, mintAgentToken, type RoomTicket } from "./tokens.ts";
+import { DataPublisher } from "./data_publisher.ts";
 import { UserSession } from "./user_session.ts";
 
 /** How long the agent stays after its close notice reached the SFU, so the user receives it before the leave. */
@@ -60,7 +61,7 @@ export class RoomAgent implements AgentLink {
   #output: LiveKitAgentOutput | null = null;
   #joinTimer: ReturnType<typeof setTimeout> | undefined;
   #audioReader: ReadableStreamDefaultReader<AudioFrame> | null = null;
-  #lastPublish: Promise<void> = Promise.resolve();
+  readonly #publisher: DataPublisher;
   #leaving = false;
   #resolveLeft: () => void;
 
@@ -69,6 +70,11 @@ export class RoomAgent implements AgentLink {
     this.connectionId = options.connectionId;
     this.#rtc = rtc;
     this.#room = new rtc.Room();
+    this.#publisher = new DataPublisher({
+      participant: () => this.#room.isConnected ? this.#room.localParticipant : undefined,
+      userIdentity: options.invite.ticket.userIdentity,
+      onError: (error) => log.debug("data to {id} not sent: {error}", { id: this.connectionId, error }),
+    });
     const { promise, resolve } = Promise.withResolvers<void>();
     this.left = promise;
     this.#resolveLeft = resolve;
@@ -97,14 +103,7 @@ export class RoomAgent implements AgentLink {
   }
 
   publish(topic: string, payload: Uint8Array): void {
-    const participant = this.#room.localParticipant;
-    if (!participant || !this.#room.isConnected) return;
-    const sent = participant.publishData(payload, {
-      reliable: true,
-      topic,
-      destination_identities: [this.#options.invite.ticket.userIdentity],
-    }).catch((error) => log.debug("data to {id} not sent: {error}", { id: this.connectionId, error }));
-    this.#lastPublish = sent;
+    this.#publisher.publish(topic, payload);
   }
 
   captureAudio(samples: Int16Array): boolean {
@@ -132,7 +131,7 @@ export class RoomAgent implements AgentLink {
     // The notice is ordered behind every event on the reliable channel; give it a moment to leave before hanging up.
     // A published packet has only reached the SFU: the user's copy travels on the data channel while our leave
     // travels on the signalling socket, so without a grace the user can see us gone before the notice arrives.
-    const flushed = Promise.race([this.#lastPublish, new Promise((r) => setTimeout(r, 1_000))]);
+    const flushed = Promise.race([this.#publisher.flushed, new Promise((r) => setTimeout(r, 1_000))]);
     flushed.then(() => new Promise((r) => setTimeout(r, CLOSE_NOTICE_GRACE_MS))).then(() => this.#release());
   }
 

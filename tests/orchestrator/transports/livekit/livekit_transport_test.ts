@@ -1,8 +1,8 @@
 /**
  * The LiveKit transport against a real LiveKit server, beyond the shared contract: several rooms at once stay
  * isolated, agents leave when users leave or never come, hostile data packets are refused with the WebSocket
- * protocol's codes, a committed interruption cuts the audio already queued on the track, a room takes no third
- * participant, and an unreachable LiveKit fails a dispatch with a clear message.
+ * protocol's codes, an event too large for one packet arrives whole, a committed interruption cuts the audio already
+ * queued on the track, a room takes no third participant, and an unreachable LiveKit fails a dispatch with a clear message.
  */
 import assert from "node:assert/strict";
 import type { SessionStart } from "../../../../orchestrator/protocol/client_messages.ts";
@@ -145,6 +145,21 @@ rigTest("a flood of data messages is refused", async (rig) => {
   const error = await user.waitForEvent("error");
   assert.equal((error as { code: string }).code, "flood");
   assert.equal((await user.closed).code, 1008);
+});
+
+rigTest("an event too large for one data packet arrives whole and in order with the events around it", async (rig) => {
+  const user = await rig.join();
+  const { output } = rig.sessions.entries.at(-1)!;
+  const text = Array.from({ length: 8_000 }, (_, i) => `word${i}`).join(" "); // ~70 KB: LiveKit drops > ~15 KiB
+  output.sendEvent({ type: "state", state: "speaking" });
+  output.sendEvent({ type: "response.done", responseId: "r1", text, audioMs: 1, frames: 1, seqGaps: 0 });
+  output.sendEvent({ type: "state", state: "listening" });
+  await user.waitForEvent((e) => e.type === "state" && e.state === "listening");
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(user.events.map((e) => e.type), ["session.started", "state", "response.done", "state"]);
+  const done = user.events.find((e) => e.type === "response.done") as { text: string };
+  assert.equal(done.text, text, "the long text arrives intact");
+  assert.deepEqual(user.invalid, []);
 });
 
 rigTest("a committed interruption drops the agent audio still queued on the track", async (rig) => {

@@ -19,6 +19,7 @@ import {
   EVENTS_TOPIC,
   parseCloseNotice,
 } from "../../../../orchestrator/transports/livekit/data_channel.ts";
+import { PartAssembler, PARTS_TOPIC } from "../../../../orchestrator/transports/livekit/packet_parts.ts";
 import { loadRtc, type Rtc } from "../../../../orchestrator/transports/livekit/rtc.ts";
 
 /** An event with its arrival time. */
@@ -43,6 +44,7 @@ export class LiveKitTestUser {
   #pending = new Int16Array(0);
   #resolveClosed!: (value: { code: number; reason: string }) => void;
   #readers: Promise<void>[] = [];
+  #parts = new PartAssembler();
 
   private constructor(rtc: Rtc) {
     this.#rtc = rtc;
@@ -151,8 +153,18 @@ export class LiveKitTestUser {
       if (notice) this.#resolveClosed(notice);
       return;
     }
-    if (topic !== EVENTS_TOPIC) return;
-    const text = new TextDecoder().decode(payload);
+    if (topic === EVENTS_TOPIC) this.#onEventText(new TextDecoder().decode(payload));
+    if (topic === PARTS_TOPIC) {
+      try {
+        const whole = this.#parts.accept(payload);
+        if (whole) this.#onEventText(new TextDecoder().decode(whole));
+      } catch (error) {
+        this.invalid.push((error as Error).message);
+      }
+    }
+  }
+
+  #onEventText(text: string): void {
     let parsed;
     try {
       parsed = ServerEventSchema.safeParse(JSON.parse(text));
