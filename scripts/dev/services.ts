@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { formatProblemReport, loadDeployConfig } from "../../shared/config/mod.ts";
 import type { ServiceSpec } from "./supervisor.ts";
 
 /** Ports, hosts and keys the dev services use. */
@@ -34,8 +35,13 @@ function port(env: Record<string, string | undefined>, name: string, fallback: n
   return n;
 }
 
-/** Reads the settings from `env`, with the defaults of a local stack. Throws naming the variable on a bad value. */
+/**
+ * Reads the settings from `env`, with the defaults of a local stack. Throws naming the variable on a bad value (every
+ * bad deployment variable at once, as the services report theirs).
+ */
 export function readDevSettings(env: Record<string, string | undefined>): DevSettings {
+  const deploy = loadDeployConfig(env);
+  if (!deploy.ok) throw new Error(formatProblemReport("dev stack", deploy.problems));
   const redisUrl = env.REDIS_URL?.trim() || "redis://127.0.0.1:6379";
   let parsed: URL;
   try {
@@ -44,7 +50,12 @@ export function readDevSettings(env: Record<string, string | undefined>): DevSet
     throw new Error(`REDIS_URL=${redisUrl} is not a URL; write it like redis://127.0.0.1:6379`);
   }
   const livekitUrl = env.LIVEKIT_URL?.trim();
-  const livekitPort = livekitUrl ? Number(new URL(livekitUrl).port || 7880) : 7880;
+  let livekitPort = 7880;
+  try {
+    if (livekitUrl) livekitPort = Number(new URL(livekitUrl).port || 7880);
+  } catch {
+    throw new Error(`LIVEKIT_URL=${livekitUrl} is not a URL; write it like ws://127.0.0.1:7880`);
+  }
   return {
     redis: {
       url: redisUrl,
@@ -66,9 +77,9 @@ export function readDevSettings(env: Record<string, string | undefined>): DevSet
     },
     worker: { host: env.WORKER_GRPC_HOST?.trim() || "127.0.0.1", port: port(env, "WORKER_GRPC_PORT", 7002) },
     caddy: {
-      publicHost: env.PUBLIC_HOST?.trim() || "localhost",
-      webPort: port(env, "CADDY_WEB_PORT", 8443),
-      livekitPort: port(env, "CADDY_LIVEKIT_PORT", 8444),
+      publicHost: deploy.config.PUBLIC_HOST,
+      webPort: deploy.config.CADDY_WEB_PORT,
+      livekitPort: deploy.config.CADDY_LIVEKIT_PORT,
     },
   };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./common.ts";
+export * from "./deploy.ts";
 export * from "./env_keys.ts";
 export * from "./fields.ts";
 export * from "./gpu.ts";
