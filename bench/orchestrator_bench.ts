@@ -14,13 +14,12 @@
  */
 import { VoiceWsClient } from "../orchestrator/protocol/ws_client.ts";
 import type { TurnMetrics } from "../orchestrator/protocol/server_events.ts";
-import { freePort } from "../tests/helpers/ports.ts";
 import { RedisServer } from "../tests/helpers/redis_server.ts";
 import { resolveRepoPath } from "../tests/helpers/sox.ts";
 import { speak } from "../tests/helpers/speech.ts";
 import { whiteNoise } from "../tests/helpers/noise.ts";
 import { JOE, percentile, requireFixtures, toWire, until } from "../tests/orchestrator/e2e_ws/stack.ts";
-import { taskCommand, WorkerProcess } from "../tests/workers/runtime/worker_process.ts";
+import { OrchestratorProcess, WorkerProcess } from "../tests/helpers/task_process.ts";
 
 const KEYS = Array.from({ length: 16 }, (_, i) => `bench-key-${i}`); // a key may hold 8 sessions
 const SENTENCES = [
@@ -199,37 +198,19 @@ if (import.meta.main) {
   await requireFixtures();
   const redis = await RedisServer.start();
   const worker = WorkerProcess.start("run-tts-piper", { REDIS_URL: redis.url, DEFAULT_MODEL: JOE });
-  const wsPort = freePort();
-  const healthPort = freePort();
-  const [bin, ...args] = taskCommand("run-orch");
-  const orchestrator = new Deno.Command(bin, {
-    args,
-    cwd: resolveRepoPath(""),
-    env: {
-      REDIS_URL: redis.url,
-      ORCHESTRATOR_HOST: "127.0.0.1",
-      ORCHESTRATOR_WS_PORT: String(wsPort),
-      ORCHESTRATOR_HEALTH_PORT: String(healthPort),
-      ORCHESTRATOR_API_KEYS: KEYS.join(","),
-      TTS_WORKER_ADDRESS: `127.0.0.1:${worker.port}`,
-      DEFAULT_MODEL: JOE,
-      RESPONDER: "echo",
-      VAD_MIN_SILENCE_MS: "300",
-      LOG_LEVEL: "warning",
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const url = `ws://127.0.0.1:${wsPort}`;
-  const healthUrl = `http://127.0.0.1:${healthPort}`;
+  const orchestrator = OrchestratorProcess.start({
+    REDIS_URL: redis.url,
+    ORCHESTRATOR_API_KEYS: KEYS.join(","),
+    TTS_WORKER_ADDRESS: `127.0.0.1:${worker.port}`,
+    DEFAULT_MODEL: JOE,
+    RESPONDER: "echo",
+    VAD_MIN_SILENCE_MS: "300",
+    LOG_LEVEL: "warning",
+  });
+  const { url, healthUrl } = orchestrator;
   try {
     await until(() => /serving piper on/.test(worker.output), "the Piper worker", 120_000);
-    const deadline = performance.now() + 120_000;
-    while ((await fetch(`${healthUrl}/health`).then((r) => r.status, () => 0)) !== 200) {
-      if (performance.now() > deadline) throw new Error("the orchestrator did not become ready");
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await orchestrator.ready(120_000);
     const load = Deno.loadavg();
     console.log(
       `machine: ${navigator.hardwareConcurrency} cores, load average ${load.map((l) => l.toFixed(2)).join(" ")}`,
@@ -258,7 +239,7 @@ if (import.meta.main) {
     await Deno.writeTextFile(resolveRepoPath("bench/results/orchestrator.json"), JSON.stringify(results, null, 2));
   } finally {
     orchestrator.kill("SIGTERM");
-    await orchestrator.status;
+    await orchestrator.close(false);
     await worker.close();
     await redis.dispose();
   }

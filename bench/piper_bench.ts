@@ -18,7 +18,7 @@ import { credentials } from "@grpc/grpc-js";
 import { type AudioFrame, TTSServiceClient } from "../proto/gen/tts.ts";
 import { FRAME_MS } from "../shared/audio/format.ts";
 import { RedisServer } from "../tests/helpers/redis_server.ts";
-import { WorkerProcess } from "../tests/workers/runtime/worker_process.ts";
+import { WorkerProcess } from "../tests/helpers/task_process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const MODEL_ID = "piper-en-us-joe-medium";

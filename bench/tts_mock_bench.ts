@@ -18,7 +18,7 @@
 import { credentials } from "@grpc/grpc-js";
 import { ControlCommand, TTSServiceClient } from "../proto/gen/tts.ts";
 import { RedisServer } from "../tests/helpers/redis_server.ts";
-import { WorkerProcess } from "../tests/workers/runtime/worker_process.ts";
+import { WorkerProcess } from "../tests/helpers/task_process.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 200);
 const SILENCE_MS = 150;

@@ -5,59 +5,35 @@
  */
 import assert from "node:assert/strict";
 import { readWavFile } from "../../../shared/audio/wav.ts";
-import { freePort } from "../../helpers/ports.ts";
 import { RedisServer } from "../../helpers/redis_server.ts";
 import { resolveRepoPath } from "../../helpers/sox.ts";
 import { speak } from "../../helpers/speech.ts";
 import { wordErrorRate } from "../../helpers/wer.ts";
-import { taskCommand, WorkerProcess } from "../../workers/runtime/worker_process.ts";
+import { OrchestratorProcess, taskCommand, WorkerProcess } from "../../helpers/task_process.ts";
 import { JOE, requireFixtures, until } from "./stack.ts";
 
 const KEY = "cli-test-key";
-
-async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
-  const decoder = new TextDecoder();
-  for await (const bytes of stream) sink.text += decoder.decode(bytes, { stream: true });
-}
 
 Deno.test("cli: `deno task client` against `deno task run-orch` and a Piper worker yields the transcript and the spoken echo", async () => {
   await requireFixtures();
   const redis = await RedisServer.start();
   const worker = WorkerProcess.start("run-tts-piper", { REDIS_URL: redis.url, DEFAULT_MODEL: JOE });
-  const wsPort = freePort();
-  const healthPort = freePort();
-  const [bin, ...args] = taskCommand("run-orch");
-  const orchestrator = new Deno.Command(bin, {
-    args,
-    cwd: resolveRepoPath(""),
-    env: {
-      REDIS_URL: redis.url,
-      ORCHESTRATOR_HOST: "127.0.0.1",
-      ORCHESTRATOR_WS_PORT: String(wsPort),
-      ORCHESTRATOR_HEALTH_PORT: String(healthPort),
-      ORCHESTRATOR_API_KEYS: KEY,
-      TTS_WORKER_ADDRESS: `127.0.0.1:${worker.port}`,
-      DEFAULT_MODEL: JOE,
-      NO_COLOR: "1",
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const orchestratorLog = { text: "" };
-  const orchestratorOutput = collect(orchestrator.stderr, orchestratorLog);
+  const orchestrator = OrchestratorProcess.start({
+    REDIS_URL: redis.url,
+    ORCHESTRATOR_API_KEYS: KEY,
+    TTS_WORKER_ADDRESS: `127.0.0.1:${worker.port}`,
+    DEFAULT_MODEL: JOE,
+  });
   const outDir = await Deno.makeTempDir({ prefix: "cli-client-" });
   try {
     await until(() => /serving piper on/.test(worker.output), "the worker", 90_000);
-    await until(() => /orchestrator listening/.test(orchestratorLog.text), "the orchestrator", 90_000).catch((e) => {
-      throw new Error(`${e.message}\n${orchestratorLog.text.slice(-2000)}`);
-    });
+    await orchestrator.ready(90_000);
     const text = "Can you hear me clearly?";
     const speech = await speak({ text, voice: "piper-joe", leadMs: 300, tailMs: 200, sampleRate: 16_000 });
     const out = `${outDir}/agent.wav`;
     const [clientBin, ...clientArgs] = taskCommand("client");
     const client = await new Deno.Command(clientBin, {
-      args: [...clientArgs, speech.wavPath, "--url", `ws://127.0.0.1:${wsPort}`, "--api-key", KEY, "--out", out],
+      args: [...clientArgs, speech.wavPath, "--url", orchestrator.url, "--api-key", KEY, "--out", out],
       cwd: resolveRepoPath(""),
       stdin: "null",
       stdout: "piped",
@@ -78,15 +54,11 @@ Deno.test("cli: `deno task client` against `deno task run-orch` and a Piper work
     assert.ok(Math.max(...wav.samples.map(Math.abs)) > 0.05, "the echo is audible");
 
     orchestrator.kill("SIGTERM");
-    const status = await orchestrator.status;
-    assert.equal(status.code, 0, `orchestrator exit after SIGTERM:\n${orchestratorLog.text.slice(-1500)}`);
-    assert.match(orchestratorLog.text, /SIGTERM: shutting down/);
+    const status = await orchestrator.close(false);
+    assert.equal(status.code, 0, `orchestrator exit after SIGTERM:\n${orchestrator.output.slice(-1500)}`);
+    assert.match(orchestrator.output, /SIGTERM: shutting down/);
   } finally {
-    try {
-      orchestrator.kill("SIGKILL");
-    } catch { /* exited */ }
-    await orchestrator.status;
-    await orchestratorOutput;
+    await orchestrator.close();
     await worker.close();
     await redis.dispose();
     await Deno.remove(outDir, { recursive: true });

@@ -12,7 +12,7 @@ import { VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
 import { freePort } from "../../helpers/ports.ts";
 import { RedisServer } from "../../helpers/redis_server.ts";
 import { resolveRepoPath } from "../../helpers/sox.ts";
-import { WorkerProcess } from "../../workers/runtime/worker_process.ts";
+import { WorkerProcess } from "../../helpers/task_process.ts";
 
 /** The voice every end-to-end test speaks with. */
 export const JOE = "piper-en-us-joe-medium";

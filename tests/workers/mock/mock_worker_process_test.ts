@@ -4,7 +4,7 @@ import { FRAME_BYTES } from "../../../shared/audio/format.ts";
 import { registryKeys } from "../../../shared/registry/worker_record.ts";
 import { freePort } from "../../helpers/ports.ts";
 import { RedisServer } from "../../helpers/redis_server.ts";
-import { WorkerProcess } from "../runtime/worker_process.ts";
+import { WorkerProcess } from "../../helpers/task_process.ts";
 import { chunk, collect, TestClient, waitFor } from "../runtime/worker_harness.ts";
 
 const STARTUP_TIMEOUT_MS = 60_000; // a cold `deno run` on a busy 2-core machine

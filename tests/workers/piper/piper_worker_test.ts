@@ -12,7 +12,7 @@ import type { AudioFrame } from "../../../proto/gen/tts.ts";
 import { FRAME_BYTES, WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { parseWorkerRecord, registryKeys } from "../../../shared/registry/worker_record.ts";
 import { chunk, collect, TestClient, waitFor } from "../runtime/worker_harness.ts";
-import { WorkerProcess } from "../runtime/worker_process.ts";
+import { WorkerProcess } from "../../helpers/task_process.ts";
 import { JOE_MODEL_ID, jsonLines, requireJoeVoice, runPython, VOICEPACKS_DIR } from "./piper_fixtures.ts";
 
 const TEXT = "Hello there. How can I help you today?";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { serveRoutes } from "../../shared/fetch/local_server.ts";
-import { taskCommand } from "../runtime/worker_process.ts";
+import { taskCommand } from "../../helpers/task_process.ts";
 import { fetchVoice } from "../../../workers/piper/voices_fetch.ts";
 import { PiperAdapter } from "../../../workers/piper/piper_adapter.ts";
 import { JOE_ONNX, requireJoeVoice, VOICEPACKS_DIR } from "./piper_fixtures.ts";
