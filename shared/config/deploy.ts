@@ -8,8 +8,7 @@
  */
 import { z } from "zod";
 import { envField, hostField, modelIdField, portField, stringField, urlField } from "./fields.ts";
-import type { Env, LoadConfigResult } from "./load.ts";
-import { loadConfig } from "./load.ts";
+import { type Env, loadConfig, type LoadConfigResult } from "./load.ts";
 
 /** Fields of the deployment, keyed by variable name. */
 export const deployFields = z.object({

@@ -62,7 +62,7 @@ export function freePort(): number {
 }
 
 /** True when a UDP socket can bind `port` on every IPv4 address right now. */
-export async function udpFree(port: number): Promise<boolean> {
+async function udpFree(port: number): Promise<boolean> {
   const socket = dgram.createSocket({ type: "udp4", reuseAddr: false });
   try {
     await new Promise<void>((resolve, reject) => {

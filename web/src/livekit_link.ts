@@ -35,25 +35,21 @@ export async function connectLiveKit(
   };
 
   room.on(RoomEvent.DataReceived, (payload, _participant, _kind, topic) => {
-    const text = decoder.decode(payload);
     if (topic === TOPIC.close) {
       try {
-        closeNotice = JSON.parse(text);
+        closeNotice = JSON.parse(decoder.decode(payload));
       } catch { /* keep the default */ }
       return;
     }
-    let eventText = text;
+    let bytes: Uint8Array | null = topic === TOPIC.events ? payload : null;
     if (topic === PARTS_TOPIC) {
       try {
-        const whole = parts.accept(payload);
-        if (!whole) return;
-        eventText = decoder.decode(whole);
+        bytes = parts.accept(payload);
       } catch (error) {
         console.warn(`dropped a server event sent in parts: ${(error as Error).message}`);
-        return;
       }
-    } else if (topic !== TOPIC.events) return;
-    const event = parseServerEvent(eventText);
+    }
+    const event = bytes ? parseServerEvent(decoder.decode(bytes)) : null;
     if (event) callbacks.onEvent(event);
   });
 

@@ -11,7 +11,7 @@ import { getLogger } from "../../../shared/log/mod.ts";
 import { CloseCode, type ErrorCode } from "../../protocol/limits.ts";
 import type { ServerEvent } from "../../protocol/server_events.ts";
 import type { AgentOutput } from "../contract.ts";
-import { type CloseNotice, EVENTS_TOPIC } from "./data_channel.ts";
+import { type CloseNotice, encodeJson, EVENTS_TOPIC } from "./data_channel.ts";
 
 const log = getLogger("orchestrator", "livekit");
 
@@ -71,7 +71,7 @@ export class LiveKitAgentOutput implements AgentOutput {
     // A committed interruption must stop what the user hears now, not after the track's queue drains; the
     // pacer has already stopped sending (same rule as on WebSocket, where the client drops its buffer).
     if (event.type === "response.interrupted") this.#link.clearAudio();
-    this.#link.publish(EVENTS_TOPIC, new TextEncoder().encode(JSON.stringify(event)));
+    this.#link.publish(EVENTS_TOPIC, encodeJson(event));
   }
 
   fail(code: ErrorCode, message: string, options: { fatal?: boolean; closeCode?: number } = {}): void {
