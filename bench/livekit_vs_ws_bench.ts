@@ -17,7 +17,7 @@
 import { float32ToInt16 } from "../shared/audio/pcm.ts";
 import { startLiveKitTransport } from "../orchestrator/transports/livekit/transport.ts";
 import { mintUserToken, newRoomTicket } from "../orchestrator/transports/livekit/tokens.ts";
-import type { VoiceWsClient } from "../orchestrator/protocol/ws_client.ts";
+import type { VoiceWsClient } from "../shared/protocol/ws_client.ts";
 import { speak } from "../tests/helpers/speech.ts";
 import { percentile, startStack } from "../tests/orchestrator/e2e_ws/stack.ts";
 import { LiveKitServer } from "../tests/orchestrator/transports/livekit/livekit_server.ts";

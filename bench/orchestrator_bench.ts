@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { VoiceWsClient } from "../orchestrator/protocol/ws_client.ts";
-import type { TurnMetrics } from "../orchestrator/protocol/server_events.ts";
+import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
+import type { TurnMetrics } from "../shared/protocol/server_events.ts";
 import { RedisServer } from "../tests/helpers/redis_server.ts";
 import { resolveRepoPath } from "../tests/helpers/sox.ts";
 import { speak } from "../tests/helpers/speech.ts";

@@ -17,7 +17,7 @@ import { WIRE_SAMPLE_RATE } from "../shared/audio/format.ts";
 import { float32ToInt16 } from "../shared/audio/pcm.ts";
 import { StreamingResampler } from "../shared/audio/resampler.ts";
 import { readWavFile, writeWav } from "../shared/audio/wav.ts";
-import { VoiceWsClient } from "../orchestrator/protocol/ws_client.ts";
+import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
 
 const USAGE =
   "usage: deno task client <user.wav> [--url ws://host:port] [--api-key KEY] [--out agent.wav] [--timeout s]\n" +

@@ -14,8 +14,9 @@
  * @module
  */
 import { getLogger } from "../../shared/log/mod.ts";
-import { SessionStartSchema } from "../protocol/client_messages.ts";
-import { describeZodError } from "../protocol/parse.ts";
+import { SessionStartSchema } from "../../shared/protocol/client_messages.ts";
+import type { ConnectionDetails } from "../../shared/protocol/connection_details.ts";
+import { describeZodError } from "../../shared/protocol/parse.ts";
 import { type Authenticator, mintToken } from "../transports/auth.ts";
 import { DispatchRefusedError, type RoomDispatcher } from "../transports/livekit/transport.ts";
 import {
@@ -100,7 +101,7 @@ export function createConnectionDetailsHandler(
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
     const livekit = options.livekit;
     if (!livekit) {
-      return json(200, { transport: "websocket", reason: "LiveKit is not configured on this server", websocket });
+      return reply({ transport: "websocket", reason: "LiveKit is not configured on this server", websocket });
     }
     const ticket = newRoomTicket();
     try {
@@ -109,13 +110,13 @@ export function createConnectionDetailsHandler(
       const status = error instanceof DispatchRefusedError ? error.status : 502;
       log.warn("no agent for a LiveKit room ({status}): {error}", { status, error: (error as Error).message });
       if (status === 503) return problem(503, "server_full", (error as Error).message, { "retry-after": "5" });
-      return json(200, {
+      return reply({
         transport: "websocket",
         reason: `LiveKit is unreachable: ${(error as Error).message}`,
         websocket,
       });
     }
-    return json(200, {
+    return reply({
       transport: "livekit",
       serverUrl: livekitUrlFor(livekit, page),
       roomName: ticket.roomName,
@@ -205,6 +206,10 @@ async function readLimited(request: Request): Promise<string | null> {
     offset += c.byteLength;
   }
   return new TextDecoder().decode(all);
+}
+
+function reply(details: ConnectionDetails): Response {
+  return json(200, details);
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {

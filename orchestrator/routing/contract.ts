@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SynthesisOptions } from "../../workers/runtime/adapter.ts";
+import type { SynthesisOptions } from "../../shared/tts/mod.ts";
 
 /** One 20 ms frame of agent audio from a worker. */
 export interface TtsFrame {

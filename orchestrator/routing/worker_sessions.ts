@@ -8,7 +8,7 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { SessionOptions } from "../../proto/gen/tts.ts";
-import type { SynthesisOptions } from "../../workers/runtime/adapter.ts";
+import type { SynthesisOptions } from "../../shared/tts/mod.ts";
 import { fnv1a } from "./policies/affinity.ts";
 import { endSession, grpcCode, startSession } from "./rpc.ts";
 import type { WorkerChannel } from "./worker_channels.ts";

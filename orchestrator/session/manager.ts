@@ -7,7 +7,7 @@
 import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
-import { CloseCode } from "../protocol/limits.ts";
+import { CloseCode } from "../../shared/protocol/limits.ts";
 import type { ResponderSet } from "../responder/select.ts";
 import type { TtsRouter } from "../routing/contract.ts";
 import {

@@ -6,7 +6,7 @@
  */
 import { FRAME_MS } from "../../shared/audio/format.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
-import type { ServerEvent } from "../protocol/server_events.ts";
+import type { ServerEvent } from "../../shared/protocol/server_events.ts";
 import type { AgentResponse, ResponseListener } from "./agent_response.ts";
 import type { Conversation } from "./conversation.ts";
 import type { TurnEvent } from "./turn_state.ts";

@@ -7,8 +7,8 @@
 import { FRAME_MS } from "../../shared/audio/format.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
-import type { ControlAction } from "../protocol/client_messages.ts";
-import type { ServerEvent } from "../protocol/server_events.ts";
+import type { ControlAction } from "../../shared/protocol/client_messages.ts";
+import type { ServerEvent } from "../../shared/protocol/server_events.ts";
 import type { SessionInput, UserAudioFrame } from "../transports/contract.ts";
 import type { TimerHandle } from "./clock.ts";
 import { Conversation } from "./conversation.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SynthesisOptions } from "../../workers/runtime/adapter.ts";
+import type { SynthesisOptions } from "../../shared/tts/mod.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
 import type { Responder } from "../responder/contract.ts";
 import type { TtsRouter } from "../routing/contract.ts";

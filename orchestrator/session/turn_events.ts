@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { InterruptReason } from "../protocol/server_events.ts";
+import type { InterruptReason } from "../../shared/protocol/server_events.ts";
 
 /** Where the conversation is. */
 export type TurnState = "listening" | "user_speaking" | "thinking" | "speaking" | "interrupted" | "closed";

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import type { InterruptReason } from "../protocol/server_events.ts";
+import type { InterruptReason } from "../../shared/protocol/server_events.ts";
 import type { TurnAction, TurnEvent, TurnState } from "./turn_events.ts";
 
 export type { TurnAction, TurnEvent, TurnState } from "./turn_events.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { TurnMetrics } from "../protocol/server_events.ts";
+import type { TurnMetrics } from "../../shared/protocol/server_events.ts";
 
 /** Timestamps collected while a turn runs; each is set once. */
 export class TurnTiming {

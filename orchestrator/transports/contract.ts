@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { ControlAction, SessionStart } from "../protocol/client_messages.ts";
-import type { ErrorCode } from "../protocol/limits.ts";
-import type { ServerEvent } from "../protocol/server_events.ts";
+import type { ControlAction, SessionStart } from "../../shared/protocol/client_messages.ts";
+import type { ErrorCode } from "../../shared/protocol/limits.ts";
+import type { ServerEvent } from "../../shared/protocol/server_events.ts";
 
 /** One chunk of user microphone audio: PCM s16 mono at `sampleRate`, any length up to the protocol limit. */
 export interface UserAudioFrame {

@@ -10,7 +10,6 @@ export * from "./env_keys.ts";
 export * from "./fields.ts";
 export * from "./gpu.ts";
 export * from "./load.ts";
-export * from "./models.ts";
 export * from "./orchestrator.ts";
 export * from "./problem.ts";
 export * from "./rules.ts";

@@ -26,7 +26,7 @@ import {
 } from "./fields.ts";
 import { checkDeviceAvailable, type GpuProbe, probeGpu } from "./gpu.ts";
 import { type ConfigCheck, type Env, loadConfigOrExit } from "./load.ts";
-import { adapterOfModel } from "./models.ts";
+import { adapterOfModel } from "../tts/models.ts";
 import { type CrossFieldRule, type RuleViolation, withRules } from "./rules.ts";
 
 /** Shortest accepted `ORCHESTRATOR_TOKEN_SECRET`, in characters. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MODEL_PREFIX } from "./models.ts";
+import { MODEL_ID_PREFIX } from "../tts/models.ts";
 
 /** The parts of a Piper voice name. */
 export interface PiperVoiceName {
@@ -23,8 +23,8 @@ const QUALITIES = ["x_low", "low", "medium", "high"];
 
 /** Splits `piper-<lang>-<region>-<name>-<quality>`; `undefined` when the id does not have that shape. */
 export function parsePiperModelId(modelId: string): PiperVoiceName | undefined {
-  if (!modelId.startsWith(MODEL_PREFIX.piper)) return undefined;
-  const parts = modelId.slice(MODEL_PREFIX.piper.length).split("-");
+  if (!modelId.startsWith(MODEL_ID_PREFIX.piper)) return undefined;
+  const parts = modelId.slice(MODEL_ID_PREFIX.piper.length).split("-");
   if (parts.length < 4) return undefined;
   const [family, region] = parts;
   const quality = parts[parts.length - 1];

@@ -14,21 +14,21 @@
  */
 import { join } from "node:path";
 import type { ConfigCheckResult } from "./load.ts";
-import { type AdapterTypeName, FALLBACK_MOCK_MODEL, MODEL_PREFIX } from "./models.ts";
+import { type AdapterType, FALLBACK_MOCK_MODEL, MODEL_ID_PREFIX } from "../tts/models.ts";
 import type { ConfigProblem } from "./problem.ts";
 
 /** Folder under `VOICEPACKS_DIR` per adapter (cosyvoice2 packs live in `cosyvoice/`). */
-const ADAPTER_FOLDER: Record<AdapterTypeName, string | undefined> = {
+const ADAPTER_FOLDER: Record<AdapterType, string | undefined> = {
   piper: "piper",
   cosyvoice2: "cosyvoice",
   mock: undefined,
 };
 
 /** The folder a model's voicepack must be in; `undefined` for adapters without voicepacks (mock). */
-export function voicepackDir(voicepacksDir: string, adapter: AdapterTypeName, modelId: string): string | undefined {
+export function voicepackDir(voicepacksDir: string, adapter: AdapterType, modelId: string): string | undefined {
   const folder = ADAPTER_FOLDER[adapter];
   if (folder === undefined) return undefined;
-  return join(voicepacksDir, folder, modelId.slice(MODEL_PREFIX[adapter].length));
+  return join(voicepacksDir, folder, modelId.slice(MODEL_ID_PREFIX[adapter].length));
 }
 
 function fileNames(dir: string): string[] {
@@ -40,7 +40,7 @@ function fileNames(dir: string): string[] {
 }
 
 /** Whether `dir` holds a complete voicepack for `adapter` (piper: an `.onnx` with its `.onnx.json`). */
-export function isVoicepackComplete(adapter: AdapterTypeName, dir: string): boolean {
+export function isVoicepackComplete(adapter: AdapterType, dir: string): boolean {
   const names = fileNames(dir);
   if (adapter === "piper") return names.some((n) => n.endsWith(".onnx") && names.includes(`${n}.json`));
   if (adapter === "cosyvoice2") return names.includes("voicepack.json");
@@ -48,7 +48,7 @@ export function isVoicepackComplete(adapter: AdapterTypeName, dir: string): bool
 }
 
 /** Model ids of the complete voicepacks installed for `adapter`, sorted by id. */
-export function listInstalledModels(voicepacksDir: string, adapter: AdapterTypeName): string[] {
+export function listInstalledModels(voicepacksDir: string, adapter: AdapterType): string[] {
   const folder = ADAPTER_FOLDER[adapter];
   if (folder === undefined) return [];
   const root = join(voicepacksDir, folder);
@@ -59,12 +59,12 @@ export function listInstalledModels(voicepacksDir: string, adapter: AdapterTypeN
     return [];
   }
   return entries.filter((e) => e.isDirectory && isVoicepackComplete(adapter, join(root, e.name)))
-    .map((e) => `${MODEL_PREFIX[adapter]}${e.name}`).sort();
+    .map((e) => `${MODEL_ID_PREFIX[adapter]}${e.name}`).sort();
 }
 
 /** The part of the worker config the voicepack check reads and may change. */
 export interface VoicepackConfig {
-  ADAPTER_TYPE: AdapterTypeName;
+  ADAPTER_TYPE: AdapterType;
   DEFAULT_MODEL: string;
   PRELOAD_MODEL_IDS: string[];
   VOICEPACKS_DIR: string;

@@ -22,7 +22,7 @@ import {
 } from "./fields.ts";
 import { checkDeviceAvailable, type GpuProbe, probeGpu } from "./gpu.ts";
 import { type ConfigCheck, type Env, loadConfigOrExit } from "./load.ts";
-import { ADAPTER_TYPES, adapterOfModel, MODEL_PREFIX } from "./models.ts";
+import { ADAPTER_TYPES, adapterOfModel, MODEL_ID_PREFIX } from "../tts/models.ts";
 import { type CrossFieldRule, withRules } from "./rules.ts";
 import { checkVoicepack } from "./voicepack.ts";
 
@@ -100,7 +100,7 @@ const workerRules: CrossFieldRule<WorkerFields>[] = [
     check: ({ ADAPTER_TYPE, DEFAULT_MODEL }) => {
       const owner = adapterOfModel(DEFAULT_MODEL);
       if (owner === ADAPTER_TYPE) return undefined;
-      const prefix = MODEL_PREFIX[ADAPTER_TYPE];
+      const prefix = MODEL_ID_PREFIX[ADAPTER_TYPE];
       return {
         variable: "DEFAULT_MODEL",
         problem: `does not belong to ADAPTER_TYPE=${ADAPTER_TYPE} (its models start with "${prefix}")`,
@@ -117,8 +117,10 @@ const workerRules: CrossFieldRule<WorkerFields>[] = [
       if (bad.length === 0) return undefined;
       return {
         variable: "PRELOAD_MODEL_IDS",
-        problem: `lists ${bad.join(", ")}, not ${MODEL_PREFIX[ADAPTER_TYPE]}* models of ADAPTER_TYPE=${ADAPTER_TYPE}`,
-        fix: `remove them or list only ${MODEL_PREFIX[ADAPTER_TYPE]}* ids, comma-separated`,
+        problem: `lists ${bad.join(", ")}, not ${
+          MODEL_ID_PREFIX[ADAPTER_TYPE]
+        }* models of ADAPTER_TYPE=${ADAPTER_TYPE}`,
+        fix: `remove them or list only ${MODEL_ID_PREFIX[ADAPTER_TYPE]}* ids, comma-separated`,
       };
     },
   },

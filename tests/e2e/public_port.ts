@@ -9,7 +9,7 @@
  * @module
  */
 import type { WebHandler } from "../../orchestrator/http/web_routes.ts";
-import { CloseCode, DEFAULT_LIMITS } from "../../orchestrator/protocol/limits.ts";
+import { CloseCode, DEFAULT_LIMITS } from "../../shared/protocol/limits.ts";
 import type { Authenticator } from "../../orchestrator/transports/auth.ts";
 import type { SessionAcceptor } from "../../orchestrator/transports/contract.ts";
 import { type ConnectionAuth, WebSocketConnection } from "../../orchestrator/transports/websocket/connection.ts";

@@ -9,7 +9,7 @@
  */
 import { ConnectionState, type RemoteTrack, Room, RoomEvent, Track } from "livekit-client";
 import { type LinkContext, micConstraints, type VoiceLink, withTimeout } from "./link.ts";
-import { PartAssembler, PARTS_TOPIC } from "../../orchestrator/transports/livekit/packet_parts.ts";
+import { PartAssembler, PARTS_TOPIC } from "../../shared/protocol/packet_parts.ts";
 import { type ClientMessage, type ConnectionDetails, parseServerEvent, TOPIC } from "./protocol.ts";
 
 /** Joins the room; rejects (having left again) when LiveKit cannot be reached within `timeoutMs`. */

@@ -9,15 +9,10 @@
  * @module
  */
 
-/** Adapter families, as named by `ADAPTER_TYPE` and by the model id prefix. */
-export type AdapterType = "mock" | "piper" | "cosyvoice2";
+import type { AdapterType, SynthesisOptions } from "../../shared/tts/mod.ts";
 
-/** The model-id prefix of each adapter family (`piper-en-us-lessac-medium`, `mock-440hz`, `cosyvoice2-en-base`). */
-export const MODEL_ID_PREFIX: Record<AdapterType, string> = {
-  mock: "mock-",
-  piper: "piper-",
-  cosyvoice2: "cosyvoice2-",
-};
+// The vocabulary both ends of the TTS wire speak lives in shared/tts; adapters keep importing it from here.
+export { type AdapterType, MODEL_ID_PREFIX, type SynthesisOptions } from "../../shared/tts/mod.ts";
 
 /** A model an adapter can load, as found in its catalogue. */
 export interface ModelDescriptor {
@@ -30,16 +25,6 @@ export interface ModelDescriptor {
   nativeSampleRate: number;
   numSpeakers: number;
   description?: string;
-}
-
-/** Per-session synthesis options; unset fields take the model's defaults. */
-export interface SynthesisOptions {
-  /** Speaking rate multiplier; 1 = the voice's own rate. */
-  speed?: number;
-  speakerId?: number;
-  noiseScale?: number;
-  noiseW?: number;
-  language?: string;
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FALLBACK_MOCK_MODEL } from "../../shared/config/models.ts";
+import { FALLBACK_MOCK_MODEL } from "../../shared/tts/models.ts";
 import { type Env } from "../../shared/config/load.ts";
 import { loadWorkerConfigOrExit, type WorkerConfig } from "../../shared/config/worker.ts";
 import { getLogger } from "../../shared/log/mod.ts";

@@ -8,10 +8,10 @@
  */
 import { FRAME_BYTES } from "../../../shared/audio/format.ts";
 import { getLogger } from "../../../shared/log/mod.ts";
-import { CloseCode, type ErrorCode } from "../../protocol/limits.ts";
-import type { ServerEvent } from "../../protocol/server_events.ts";
+import { CloseCode, type ErrorCode } from "../../../shared/protocol/limits.ts";
+import type { ServerEvent } from "../../../shared/protocol/server_events.ts";
 import type { AgentOutput } from "../contract.ts";
-import { type CloseNotice, encodeJson, EVENTS_TOPIC } from "./data_channel.ts";
+import { type CloseNotice, encodeJson, EVENTS_TOPIC } from "../../../shared/protocol/data_channel.ts";
 
 const log = getLogger("orchestrator", "livekit");
 

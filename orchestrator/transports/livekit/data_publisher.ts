@@ -6,8 +6,8 @@
  * @module
  */
 import type { LocalParticipant } from "@livekit/rtc-node";
-import { EVENTS_TOPIC, MAX_PACKET_BYTES } from "./data_channel.ts";
-import { PARTS_TOPIC, splitIntoParts } from "./packet_parts.ts";
+import { EVENTS_TOPIC, MAX_PACKET_BYTES } from "../../../shared/protocol/data_channel.ts";
+import { PARTS_TOPIC, splitIntoParts } from "../../../shared/protocol/packet_parts.ts";
 
 /** Where packets go and what to do with one that could not be sent. */
 export interface DataPublisherOptions {

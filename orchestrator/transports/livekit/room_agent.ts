@@ -8,11 +8,11 @@
 import type { AudioFrame, AudioSource, RemoteParticipant, RemoteTrack, Room } from "@livekit/rtc-node";
 import { WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { getLogger } from "../../../shared/log/mod.ts";
-import type { SessionStart } from "../../protocol/client_messages.ts";
-import { CloseCode, type ProtocolLimits } from "../../protocol/limits.ts";
+import type { SessionStart } from "../../../shared/protocol/client_messages.ts";
+import { CloseCode, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
 import type { SessionAcceptor } from "../contract.ts";
 import { type AgentLink, LiveKitAgentOutput } from "./agent_output.ts";
-import { CLOSE_TOPIC, type CloseNotice, CONTROL_TOPIC, encodeJson } from "./data_channel.ts";
+import { CLOSE_TOPIC, type CloseNotice, CONTROL_TOPIC, encodeJson } from "../../../shared/protocol/data_channel.ts";
 import { loadRtc, type Rtc } from "./rtc.ts";
 import { type LiveKitCredentials, mintAgentToken, type RoomTicket } from "./tokens.ts";
 import { DataPublisher } from "./data_publisher.ts";

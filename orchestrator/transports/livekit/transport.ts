@@ -6,7 +6,7 @@
  * @module
  */
 import { getLogger } from "../../../shared/log/mod.ts";
-import { CloseCode, DEFAULT_LIMITS, type ProtocolLimits } from "../../protocol/limits.ts";
+import { CloseCode, DEFAULT_LIMITS, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
 import type { SessionAcceptor, TransportServer } from "../contract.ts";
 import { RoomAgent, type RoomInvite } from "./room_agent.ts";
 import { loadRtc } from "./rtc.ts";

@@ -7,14 +7,14 @@
  * @module
  */
 import { getLogger } from "../../../shared/log/mod.ts";
-import type { SessionStart } from "../../protocol/client_messages.ts";
-import { CloseCode, type ErrorCode, type ProtocolLimits } from "../../protocol/limits.ts";
-import { parseClientJson } from "../../protocol/parse.ts";
+import type { SessionStart } from "../../../shared/protocol/client_messages.ts";
+import { CloseCode, type ErrorCode, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
+import { parseClientJson } from "../../../shared/protocol/parse.ts";
 import { type SessionAcceptor, type SessionInput, SessionRejectedError, type UserAudioFrame } from "../contract.ts";
 import { endSessionSafely } from "../session_end.ts";
 import { TokenBucket } from "../websocket/budget.ts";
 import type { LiveKitAgentOutput } from "./agent_output.ts";
-import { decodeText } from "./data_channel.ts";
+import { decodeText } from "../../../shared/protocol/data_channel.ts";
 
 const log = getLogger("orchestrator", "livekit");
 

@@ -6,10 +6,10 @@
  * @module
  */
 import { getLogger } from "../../../shared/log/mod.ts";
-import type { SessionStart } from "../../protocol/client_messages.ts";
-import { CloseCode, type ErrorCode, maxAudioBytes, type ProtocolLimits } from "../../protocol/limits.ts";
-import { parseClientAudio, parseClientJson } from "../../protocol/parse.ts";
-import type { ServerEvent } from "../../protocol/server_events.ts";
+import type { SessionStart } from "../../../shared/protocol/client_messages.ts";
+import { CloseCode, type ErrorCode, maxAudioBytes, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
+import { parseClientAudio, parseClientJson } from "../../../shared/protocol/parse.ts";
+import type { ServerEvent } from "../../../shared/protocol/server_events.ts";
 import {
   type AgentOutput,
   type SessionAcceptor,

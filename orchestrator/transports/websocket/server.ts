@@ -5,7 +5,7 @@
  * @module
  */
 import { getLogger } from "../../../shared/log/mod.ts";
-import { CloseCode, DEFAULT_LIMITS, type ProtocolLimits } from "../../protocol/limits.ts";
+import { CloseCode, DEFAULT_LIMITS, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
 import type { Authenticator } from "../auth.ts";
 import type { SessionAcceptor, TransportServer } from "../contract.ts";
 import { type ConnectionAuth, WebSocketConnection } from "./connection.ts";

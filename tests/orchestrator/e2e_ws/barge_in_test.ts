@@ -4,7 +4,7 @@
  * with zero noise is deterministic, so the audio is compared byte for byte with an uninterrupted run).
  */
 import assert from "node:assert/strict";
-import type { ReceivedEvent, VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
+import type { ReceivedEvent, VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 import { concat, silence, speak } from "../../helpers/speech.ts";
 import { wordErrorRate } from "../../helpers/wer.ts";
 import { startStack, toWire } from "./stack.ts";

@@ -3,7 +3,7 @@
  * working; the killed worker's answer completes on the other worker.
  */
 import assert from "node:assert/strict";
-import type { VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
+import type { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 import { startStack, until } from "./stack.ts";
 
 const AGENT_TEXT = "The first sentence of a long answer is spoken by one worker. The second sentence follows it. " +

@@ -5,7 +5,7 @@
  * (interrupted waiting for words, thinking about "Wait.", or already speaking again).
  */
 import assert from "node:assert/strict";
-import type { VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
+import type { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 import { concat, silence, speak } from "../../helpers/speech.ts";
 import { normaliseWords, wordErrorRate } from "../../helpers/wer.ts";
 import { startStack, toWire, until } from "./stack.ts";

@@ -8,7 +8,7 @@
 import { orchestratorConfigSchema } from "../../../shared/config/orchestrator.ts";
 import { float32ToInt16 } from "../../../shared/audio/pcm.ts";
 import { type Orchestrator, startOrchestrator } from "../../../orchestrator/main.ts";
-import { VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
+import { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 import { freePort } from "../../helpers/ports.ts";
 import { RedisServer } from "../../helpers/redis_server.ts";
 import { resolveRepoPath } from "../../helpers/sox.ts";

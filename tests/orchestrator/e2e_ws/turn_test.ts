@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { FRAME_BYTES } from "../../../shared/audio/format.ts";
-import type { VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
+import type { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 import { silence, speak } from "../../helpers/speech.ts";
 import { wordErrorRate } from "../../helpers/wer.ts";
 import { corpus, runHostileCase } from "../transports/hostile_corpus.ts";

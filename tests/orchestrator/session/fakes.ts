@@ -9,8 +9,8 @@ export { FakeSpeechStream, FakeTtsRouter, FRAMES_PER_CHAR, seqOf } from "./fake_
 import type { AsrEngine, Transcript, Utterance, UtteranceOptions } from "../../../orchestrator/asr/contract.ts";
 import type { Clock, TimerHandle } from "../../../orchestrator/session/clock.ts";
 import type { AgentOutput } from "../../../orchestrator/transports/contract.ts";
-import type { ServerEvent } from "../../../orchestrator/protocol/server_events.ts";
-import type { ErrorCode } from "../../../orchestrator/protocol/limits.ts";
+import type { ServerEvent } from "../../../shared/protocol/server_events.ts";
+import type { ErrorCode } from "../../../shared/protocol/limits.ts";
 import type { VadEvent, VadStream } from "../../../orchestrator/vad/contract.ts";
 
 /** A clock that only moves when the test advances it. */

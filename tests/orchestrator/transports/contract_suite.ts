@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { loudMs, tone } from "./audio_checks.ts";
-import type { ControlAction, SessionStart } from "../../../orchestrator/protocol/client_messages.ts";
-import type { ServerEvent, ServerEventType } from "../../../orchestrator/protocol/server_events.ts";
+import type { ControlAction, SessionStart } from "../../../shared/protocol/client_messages.ts";
+import type { ServerEvent, ServerEventType } from "../../../shared/protocol/server_events.ts";
 import {
   type AgentOutput,
   type SessionAcceptor,

@@ -5,7 +5,7 @@
  * @module
  */
 import { OrchestratorMetrics } from "../../../orchestrator/metrics/orchestrator_metrics.ts";
-import type { ProtocolLimits } from "../../../orchestrator/protocol/limits.ts";
+import type { ProtocolLimits } from "../../../shared/protocol/limits.ts";
 import { EchoResponder } from "../../../orchestrator/responder/echo.ts";
 import { SessionManager } from "../../../orchestrator/session/manager.ts";
 import { SpeechInput } from "../../../orchestrator/session/speech_input.ts";

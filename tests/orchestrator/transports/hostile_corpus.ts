@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { CloseCode } from "../../../orchestrator/protocol/limits.ts";
-import { VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
+import { CloseCode } from "../../../shared/protocol/limits.ts";
+import { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 
 /** The key the corpus connections use (the server must accept it). */
 export const KEY = "hostile-corpus-key";

@@ -1,5 +1,5 @@
 /** The WebSocket transport through the shared transport contract suite, over real loopback sockets. */
-import { VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
+import { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 import { createAuthenticator } from "../../../orchestrator/transports/auth.ts";
 import { startWebSocketServer } from "../../../orchestrator/transports/websocket/server.ts";
 import { freePort } from "../../helpers/ports.ts";

@@ -4,7 +4,7 @@
  * open the whole time keeps working.
  */
 import assert from "node:assert/strict";
-import { VoiceWsClient } from "../../../orchestrator/protocol/ws_client.ts";
+import { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 import { mintToken } from "../../../orchestrator/transports/auth.ts";
 import { startFakeBackedServer } from "./fake_backed_server.ts";
 import { corpus, KEY, runHostileCase } from "./hostile_corpus.ts";

@@ -5,7 +5,7 @@
  * queued on the track, a room takes no third participant, and an unreachable LiveKit fails a dispatch with a clear message.
  */
 import assert from "node:assert/strict";
-import type { SessionStart } from "../../../../orchestrator/protocol/client_messages.ts";
+import type { SessionStart } from "../../../../shared/protocol/client_messages.ts";
 import type { AgentOutput, SessionAcceptor, SessionInput } from "../../../../orchestrator/transports/contract.ts";
 import { mintUserToken, newRoomTicket } from "../../../../orchestrator/transports/livekit/tokens.ts";
 import { type LiveKitTransport, startLiveKitTransport } from "../../../../orchestrator/transports/livekit/transport.ts";

@@ -6,20 +6,20 @@
  * @module
  */
 import type { AudioSource, Room } from "@livekit/rtc-node";
-import type { ClientMessage } from "../../../../orchestrator/protocol/client_messages.ts";
+import type { ClientMessage } from "../../../../shared/protocol/client_messages.ts";
 import {
   type ServerEvent,
   ServerEventSchema,
   type ServerEventType,
-} from "../../../../orchestrator/protocol/server_events.ts";
+} from "../../../../shared/protocol/server_events.ts";
 import {
   CLOSE_TOPIC,
   CONTROL_TOPIC,
   encodeJson,
   EVENTS_TOPIC,
   parseCloseNotice,
-} from "../../../../orchestrator/transports/livekit/data_channel.ts";
-import { PartAssembler, PARTS_TOPIC } from "../../../../orchestrator/transports/livekit/packet_parts.ts";
+} from "../../../../shared/protocol/data_channel.ts";
+import { PartAssembler, PARTS_TOPIC } from "../../../../shared/protocol/packet_parts.ts";
 import { loadRtc, type Rtc } from "../../../../orchestrator/transports/livekit/rtc.ts";
 
 /** An event with its arrival time. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PartAssembler, splitIntoParts } from "../../../../orchestrator/transports/livekit/packet_parts.ts";
+import { PartAssembler, splitIntoParts } from "../../../shared/protocol/packet_parts.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
