@@ -1,6 +1,7 @@
 /**
  * `deno task run-orch`: the orchestrator process. Wires config → logging → VAD model → ASR engine → TTS router
- * (Redis registry + static fallback) → responders → sessions → WebSocket transport → health/metrics server, and shuts
+ * (Redis registry + static fallback) → responders → sessions → the two transports side by side (WebSocket, LiveKit
+ * when configured) → the public port (WebSocket upgrades, page, token service) → health/metrics server, and shuts
  * down gracefully on SIGTERM/SIGINT (sessions closed with 1001, workers' sessions ended, Redis closed).
  *
  * `startOrchestrator` is exported so tests and benches run the same composition in-process.
@@ -17,7 +18,8 @@ import { WorkerDirectory } from "../shared/registry/directory.ts";
 import type { AsrEngine } from "./asr/contract.ts";
 import { selectAsrEngine } from "./asr/select.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./http/health_server.ts";
-import { startWebSide, type WebSide } from "./http/web_side.ts";
+import { type PublicServer, startPublicServer } from "./http/public_server.ts";
+import { createWebSide } from "./http/web_side.ts";
 import { OrchestratorMetrics } from "./metrics/orchestrator_metrics.ts";
 import { createResponders } from "./responder/select.ts";
 import type { TtsRouter } from "./routing/contract.ts";
@@ -25,7 +27,8 @@ import { WorkerRouter } from "./routing/worker_router.ts";
 import { SessionManager } from "./session/manager.ts";
 import { SpeechInput, type ToSpeechRate } from "./session/speech_input.ts";
 import { createAuthenticator } from "./transports/auth.ts";
-import { startWebSocketServer, type WebSocketTransportServer } from "./transports/websocket/server.ts";
+import { type LiveKitTransport, startLiveKitFromConfig } from "./transports/livekit/transport.ts";
+import { WebSocketTransport } from "./transports/websocket/server.ts";
 import { loadVadModel, type SileroVadModel, vadOptionsFromConfig } from "./vad/mod.ts";
 
 const log = getLogger("orchestrator", "main");
@@ -44,9 +47,11 @@ export interface Orchestrator {
   readonly manager: SessionManager;
   readonly router: TtsRouter;
   readonly metrics: OrchestratorMetrics;
-  readonly transport: WebSocketTransportServer;
-  /** The page, the token service and the LiveKit transport (null without LiveKit config) on the public port. */
-  readonly web: WebSide;
+  readonly websocket: WebSocketTransport;
+  /** The LiveKit transport; null without LiveKit config. */
+  readonly livekit: LiveKitTransport | null;
+  /** The public port: WebSocket upgrades, the page and the token service. */
+  readonly publicServer: PublicServer;
   /** Graceful stop: closes sessions (1001), the listeners, the router and what was built here. */
   close(): Promise<void>;
 }
@@ -136,13 +141,13 @@ export async function startOrchestrator(
     tokenSecret: config.ORCHESTRATOR_TOKEN_SECRET,
     allowAnonymous: anonymous,
   });
-  const web = await startWebSide(config, { acceptor: manager.accept, authenticator });
-  const transport = await startWebSocketServer({
+  const websocket = new WebSocketTransport({ authenticator, acceptor: manager.accept });
+  const livekit = await startLiveKitFromConfig(config, manager.accept);
+  const publicServer = await startPublicServer({
     hostname: config.ORCHESTRATOR_HOST,
     port: config.ORCHESTRATOR_WS_PORT,
-    authenticator,
-    acceptor: manager.accept,
-    httpHandler: web.handler,
+    upgrade: websocket.upgrade,
+    web: createWebSide(config, { authenticator, livekit }),
   });
 
   const checks: ReadinessCheck[] = [
@@ -171,7 +176,7 @@ export async function startOrchestrator(
           ? { ok: directory.connected, detail: directory.connected ? "connected" : "unreachable" }
           : { ok: true, detail: parts.router ? "not used by the supplied router" : "REDIS_URL not set" },
     },
-    ...web.checks,
+    ...livekit ? [livekit.readinessCheck()] : [],
   ];
   const health: HealthServer = await startHealthServer({
     hostname: config.ORCHESTRATOR_HOST,
@@ -179,21 +184,26 @@ export async function startOrchestrator(
     checks,
     metrics: metrics.registry,
   });
-  log.info("orchestrator listening: sessions on {ws}, health on {health}", { ws: transport.url, health: health.url });
+  log.info("orchestrator listening: sessions on {ws}, health on {health}", {
+    ws: publicServer.wsUrl,
+    health: health.url,
+  });
 
   let closing: Promise<void> | null = null;
   return {
-    wsUrl: transport.url,
+    wsUrl: publicServer.wsUrl,
     healthUrl: health.url,
     manager,
     router: ttsRouter,
     metrics,
-    transport,
-    web,
+    websocket,
+    livekit,
+    publicServer,
     close: () =>
       closing ??= (async () => {
-        await transport.close();
-        await web.close();
+        await websocket.close();
+        await livekit?.close();
+        await publicServer.close();
         manager.endAll();
         await health.close();
         for (const release of owned.reverse()) {

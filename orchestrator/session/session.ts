@@ -171,12 +171,15 @@ export class Session implements SessionInput, ResponseHost {
         return this.#startResponse(action.text);
       case "cancel_response":
         this.releaseResponse();
+        this.options.output.clearAudio();
         return;
       case "stop_response": {
         const response = this.response;
         if (!response) return;
         const heardText = response.heardText();
         this.releaseResponse();
+        // What the user hears stops now, not after the carrier's queue drains.
+        this.options.output.clearAudio();
         this.conversation.addUser(response.input);
         this.conversation.addAssistant(heardText, true);
         this.emit({ type: "response.interrupted", responseId: response.id, heardText, reason: action.reason });

@@ -37,6 +37,12 @@ export interface AgentOutput {
    * client does not read and its buffer is full: real-time audio is dropped rather than queued without bound).
    */
   sendAudio(frame: Uint8Array): boolean;
+  /**
+   * Drops agent audio already handed over but not yet played, where the carrier can (LiveKit's track queue). The
+   * session calls it when it stops a response; a client that buffers on its side drops its buffer on
+   * `response.interrupted`.
+   */
+  clearAudio(): void;
   sendEvent(event: ServerEvent): void;
   /** Sends an `error` event and, when `fatal`, closes the connection with `closeCode`. */
   fail(code: ErrorCode, message: string, options?: { fatal?: boolean; closeCode?: number }): void;
@@ -67,11 +73,9 @@ export class SessionRejectedError extends Error {
  */
 export type SessionAcceptor = (request: SessionRequest, output: AgentOutput) => SessionInput;
 
-/** A running transport server. */
+/** A running transport: its connections, and a way to end them all. */
 export interface TransportServer {
   readonly name: string;
-  /** Where it listens, e.g. `ws://127.0.0.1:8080`. */
-  readonly url: string;
   /** Open connections (authenticated or not). */
   connectionCount(): number;
   /** Closes every connection with 1001 (sessions get `end("server_shutdown")`) and stops listening. */

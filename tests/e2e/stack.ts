@@ -7,14 +7,14 @@
  * @module
  */
 import { type ConnectionDetailsOptions } from "../../orchestrator/http/connection_details.ts";
-import { createWebHandler } from "../../orchestrator/http/web_routes.ts";
 import { createAuthenticator } from "../../orchestrator/transports/auth.ts";
 import { type LiveKitTransport, startLiveKitTransport } from "../../orchestrator/transports/livekit/transport.ts";
 import { resolveRepoPath } from "../helpers/sox.ts";
 import { API_KEY, type E2EStack, EXTRA_KEYS, startStack } from "../orchestrator/e2e_ws/stack.ts";
 import { LiveKitServer } from "../orchestrator/transports/livekit/livekit_server.ts";
 import { CaddyServer } from "./caddy.ts";
-import { type PublicPort, startPublicPort } from "./public_port.ts";
+import { listenWebSocket, type WebSocketListener } from "../orchestrator/transports/websocket_listener.ts";
+import { createWebHandler } from "../../orchestrator/http/web_routes.ts";
 
 /** Secret for the WebSocket fallback tokens the token service mints for browsers. */
 const TOKEN_SECRET = "e2e-orchestrator-token-secret-0123456789abcdef";
@@ -24,7 +24,8 @@ export interface BrowserStack {
   core: E2EStack;
   livekit: LiveKitServer;
   transport: LiveKitTransport;
-  publicPort: PublicPort;
+  /** The orchestrator's public port: page, token service and WebSocket sessions. */
+  publicPort: WebSocketListener;
   caddy: CaddyServer;
   /** The token service's options; tests may change `livekit.publicUrl` to make LiveKit unreachable for the page. */
   details: ConnectionDetailsOptions & { livekit: NonNullable<ConnectionDetailsOptions["livekit"]> };
@@ -78,13 +79,16 @@ export async function startBrowserStack(): Promise<BrowserStack> {
       tokenSecret: TOKEN_SECRET,
       rateLimit: { perMinute: 120, burst: 20 },
     };
-    const publicPort = await startPublicPort({
+    const publicPort = await listenWebSocket({
       acceptor: core.orchestrator.manager.accept,
       authenticator,
       web: createWebHandler({ connectionDetails: details, webRoot: resolveRepoPath("web/dist") }),
     });
     stops.push(() => publicPort.close());
-    const caddy = await CaddyServer.start({ orchestrator: publicPort.address, livekit: `127.0.0.1:${livekit.port}` });
+    const caddy = await CaddyServer.start({
+      orchestrator: `127.0.0.1:${publicPort.port}`,
+      livekit: `127.0.0.1:${livekit.port}`,
+    });
     stops.push(() => caddy.stop());
     // The test's Caddy listens on a free port, not 8444: name it, as LIVEKIT_PUBLIC_URL would in a deployment.
     details.livekit.publicUrl = caddy.livekitUrl;

@@ -34,8 +34,6 @@ export class LiveKitAgentOutput implements AgentOutput {
   readonly connectionId: string;
   #link: AgentLink;
   #closed = false;
-  /** Frames not sent because the track's queue was full or the frame was malformed. */
-  droppedFrames = 0;
 
   constructor(connectionId: string, link: AgentLink) {
     this.connectionId = connectionId;
@@ -55,23 +53,22 @@ export class LiveKitAgentOutput implements AgentOutput {
         id: this.connectionId,
         expected: FRAME_BYTES,
       });
-      this.droppedFrames++;
       return false;
     }
     // Copy into an aligned buffer: the frame may be a view at an odd offset, and the SDK reads it later.
     const samples = new Int16Array(FRAME_BYTES / 2);
     new Uint8Array(samples.buffer).set(frame);
-    const queued = this.#link.captureAudio(samples);
-    if (!queued) this.droppedFrames++;
-    return queued;
+    return this.#link.captureAudio(samples);
   }
 
   sendEvent(event: ServerEvent): void {
     if (!this.open) return;
-    // A committed interruption must stop what the user hears now, not after the track's queue drains; the
-    // pacer has already stopped sending (same rule as on WebSocket, where the client drops its buffer).
-    if (event.type === "response.interrupted") this.#link.clearAudio();
     this.#link.publish(EVENTS_TOPIC, encodeJson(event));
+  }
+
+  /** A stopped response must stop what the user hears now, not after the track's queue drains. */
+  clearAudio(): void {
+    if (this.open) this.#link.clearAudio();
   }
 
   fail(code: ErrorCode, message: string, options: { fatal?: boolean; closeCode?: number } = {}): void {

@@ -1,6 +1,7 @@
 /**
  * The agent in one LiveKit room: joins as soon as the room is handed out, publishes the agent's audio track, waits
- * for the one user the room was minted for, feeds that user's microphone and data packets to a {@linkcode UserSession}
+ * for the one user the room was minted for, frames that user's microphone and data packets onto the client protocol
+ * engine ({@linkcode ClientProtocol}, the same rules as on WebSocket)
  * and leaves when the user leaves, the session closes, the user never comes, or the server shuts down.
  *
  * @module
@@ -16,7 +17,7 @@ import { CLOSE_TOPIC, type CloseNotice, CONTROL_TOPIC, encodeJson } from "../../
 import { loadRtc, type Rtc } from "./rtc.ts";
 import { type LiveKitCredentials, mintAgentToken, type RoomTicket } from "./tokens.ts";
 import { DataPublisher } from "./data_publisher.ts";
-import { UserSession } from "./user_session.ts";
+import { ClientProtocol } from "../client_protocol.ts";
 
 /** How long the agent stays after its close notice reached the SFU, so the user receives it before the leave. */
 const CLOSE_NOTICE_GRACE_MS = 300;
@@ -57,7 +58,7 @@ export class RoomAgent implements AgentLink {
   #rtc: Rtc;
   #room: Room;
   #source: AudioSource | null = null;
-  #user: UserSession | null = null;
+  #protocol: ClientProtocol | null = null;
   #output: LiveKitAgentOutput | null = null;
   #joinTimer: ReturnType<typeof setTimeout> | undefined;
   #audioReader: ReadableStreamDefaultReader<AudioFrame> | null = null;
@@ -99,7 +100,7 @@ export class RoomAgent implements AgentLink {
 
   /** True once the user is in and a session runs. */
   get hasSession(): boolean {
-    return this.#user?.active ?? false;
+    return this.#protocol?.active ?? false;
   }
 
   publish(topic: string, payload: Uint8Array): void {
@@ -126,6 +127,8 @@ export class RoomAgent implements AgentLink {
 
   leave(notice: CloseNotice): void {
     if (this.#leaving) return;
+    // Whoever asked for the leave has ended the session or is the session itself: it is not told again.
+    this.#protocol?.detach();
     this.publish(CLOSE_TOPIC, encodeJson(notice));
     this.#leaving = true;
     // The notice is ordered behind every event on the reliable channel; give it a moment to leave before hanging up.
@@ -137,7 +140,7 @@ export class RoomAgent implements AgentLink {
 
   /** Server shutdown: ends the session with `server_shutdown`, tells the user (1001) and leaves. */
   shutdown(): Promise<void> {
-    this.#user?.end("server_shutdown");
+    this.#protocol?.end("server_shutdown");
     if (this.#output) this.#output.close(CloseCode.goingAway, "server shutdown");
     else this.leave({ code: CloseCode.goingAway, reason: "server shutdown" });
     return this.left;
@@ -153,12 +156,12 @@ export class RoomAgent implements AgentLink {
     room.on(rtc.RoomEvent.DataReceived, (payload, p, _kind, topic) => {
       if (topic !== CONTROL_TOPIC) return;
       if (p && p.identity !== invite.ticket.userIdentity) return;
-      this.#user?.data(payload);
+      this.#protocol?.jsonBytes(payload);
     });
     room.on(rtc.RoomEvent.Disconnected, () => {
       if (this.#leaving) return;
       log.warn("agent in {room} was disconnected by LiveKit", { room: invite.ticket.roomName });
-      this.#user?.end("disconnected");
+      this.#protocol?.end("disconnected");
       this.#output?.markClosed();
       this.#leaving = true;
       this.#release();
@@ -183,7 +186,7 @@ export class RoomAgent implements AgentLink {
       new rtc.TrackPublishOptions({ source: rtc.TrackSource.SOURCE_MICROPHONE }),
     );
     this.#joinTimer = setTimeout(() => {
-      if (this.#user) return;
+      if (this.#protocol) return;
       log.info("user of {room} did not join within {ms} ms", {
         room: invite.ticket.roomName,
         ms: this.#options.userJoinTimeoutMs,
@@ -209,17 +212,26 @@ export class RoomAgent implements AgentLink {
       });
       return;
     }
-    if (this.#user || this.#leaving) return;
+    if (this.#protocol || this.#leaving) return;
     clearTimeout(this.#joinTimer);
     this.#output = new LiveKitAgentOutput(this.connectionId, this);
-    this.#user = new UserSession(this.#output, limits);
+    this.#protocol = new ClientProtocol({
+      transport: "livekit",
+      principal: invite.principal,
+      limits,
+      acceptor,
+      output: this.#output,
+      log,
+      refuseStartMessage:
+        "on LiveKit the session starts when you join the room; pass its options to POST /api/connection-details",
+    });
     const audio = { sampleRate: invite.start.audio?.sampleRate ?? WIRE_SAMPLE_RATE, encoding: "pcm_s16le" as const };
-    this.#user.start(acceptor, invite.principal, { ...invite.start, audio });
+    this.#protocol.start({ ...invite.start, audio });
   }
 
   #onParticipantLeft(participant: RemoteParticipant): void {
     if (participant.identity !== this.#options.invite.ticket.userIdentity || this.#leaving) return;
-    this.#user?.end("disconnected");
+    this.#protocol?.end("disconnected");
     this.#output?.markClosed();
     this.#leaving = true;
     this.#release();
@@ -247,7 +259,7 @@ export class RoomAgent implements AgentLink {
         const { value: frame, done } = await reader.read();
         if (done || this.#leaving) break;
         if (frame.channels !== 1) continue;
-        this.#user?.audio({ samples: frame.data, sampleRate: frame.sampleRate });
+        this.#protocol?.audio({ samples: frame.data, sampleRate: frame.sampleRate });
       }
     })().catch((error) => log.debug("audio of {id} ended: {error}", { id: this.connectionId, error }));
   }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { OrchestratorConfig } from "../../../shared/config/orchestrator.ts";
 import { getLogger } from "../../../shared/log/mod.ts";
 import { CloseCode, DEFAULT_LIMITS, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
 import type { SessionAcceptor, TransportServer } from "../contract.ts";
@@ -52,6 +53,28 @@ export async function startLiveKitTransport(options: LiveKitTransportOptions): P
   }
   await loadRtc();
   return new LiveKitTransport({ ...options, url });
+}
+
+/**
+ * Starts the transport when `LIVEKIT_URL`, `LIVEKIT_API_KEY` and `LIVEKIT_API_SECRET` are set; null (browsers use
+ * the WebSocket transport) when they are not.
+ */
+export async function startLiveKitFromConfig(
+  config: Pick<OrchestratorConfig, "LIVEKIT_URL" | "LIVEKIT_API_KEY" | "LIVEKIT_API_SECRET">,
+  acceptor: SessionAcceptor,
+): Promise<LiveKitTransport | null> {
+  if (!config.LIVEKIT_URL || !config.LIVEKIT_API_KEY || !config.LIVEKIT_API_SECRET) {
+    log.info("LiveKit is not configured: browsers use the WebSocket transport");
+    return null;
+  }
+  const transport = await startLiveKitTransport({
+    url: String(config.LIVEKIT_URL),
+    apiKey: config.LIVEKIT_API_KEY,
+    apiSecret: config.LIVEKIT_API_SECRET,
+    acceptor,
+  });
+  log.info("LiveKit transport ready: agents join rooms at {url}", { url: transport.url });
+  return transport;
 }
 
 /** `http(s)://` → `ws(s)://`; anything else must already be ws(s). */

@@ -181,8 +181,14 @@ export class RecordingOutput implements AgentOutput {
   events: ServerEvent[] = [];
   frames: Array<{ pcm: Uint8Array; atMs: number }> = [];
   closed: { code: number; reason: string } | null = null;
+  /** Clock times at which the session asked to drop queued audio. */
+  clears: number[] = [];
 
   constructor(readonly clock: Clock) {}
+
+  clearAudio(): void {
+    this.clears.push(this.clock.now());
+  }
 
   sendAudio(frame: Uint8Array): boolean {
     this.frames.push({ pcm: frame, atMs: this.clock.now() });

@@ -59,6 +59,7 @@ Deno.test("session: barge-in with words holds output at once, stops the worker a
   assert.ok(interrupted.heardText.length < LONG.length);
   assert.equal(router.streams[0].pauses, 1);
   assert.equal(router.streams[0].stopped, true);
+  assert.equal(output.clears.length, 1, "the stop drops the audio the carrier still queues");
   assert.deepEqual(session.conversation.messages.at(-1), {
     role: "assistant",
     content: interrupted.heardText,
@@ -84,6 +85,7 @@ Deno.test("session: a noise burst without words resumes from the next unsent fra
   assert.deepEqual(seqs(output), Array.from({ length: LONG_FRAMES }, (_, i) => i + 1), "every frame once, in order");
   assert.equal(output.ofType("response.done")[0].frames, LONG_FRAMES);
   assert.equal(output.ofType("response.interrupted").length, 0);
+  assert.deepEqual(output.clears, [], "a resumed response keeps its queued audio");
   assert.equal(metrics.falseInterruptions.get(), 1);
   session.end("client_end");
 });

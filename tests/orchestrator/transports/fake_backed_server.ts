@@ -10,16 +10,12 @@ import { EchoResponder } from "../../../orchestrator/responder/echo.ts";
 import { SessionManager } from "../../../orchestrator/session/manager.ts";
 import { SpeechInput } from "../../../orchestrator/session/speech_input.ts";
 import { createAuthenticator } from "../../../orchestrator/transports/auth.ts";
-import {
-  startWebSocketServer,
-  type WebSocketTransportServer,
-} from "../../../orchestrator/transports/websocket/server.ts";
-import { freePort } from "../../helpers/ports.ts";
+import { listenWebSocket, type WebSocketListener } from "./websocket_listener.ts";
 import { FakeAsrEngine, FakeTtsRouter, FakeVadStream } from "../session/fakes.ts";
 
 /** A running server and its parts. */
 export interface FakeBackedServer {
-  server: WebSocketTransportServer;
+  server: WebSocketListener;
   manager: SessionManager;
   router: FakeTtsRouter;
   metrics: OrchestratorMetrics;
@@ -51,9 +47,7 @@ export async function startFakeBackedServer(options: {
       }),
     metrics,
   });
-  const server = await startWebSocketServer({
-    hostname: "127.0.0.1",
-    port: freePort(),
+  const server = await listenWebSocket({
     authenticator: createAuthenticator({ apiKeys: options.apiKeys, tokenSecret: options.tokenSecret }),
     acceptor: manager.accept,
     limits: options.limits,

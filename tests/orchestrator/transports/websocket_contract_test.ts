@@ -1,22 +1,19 @@
 /** The WebSocket transport through the shared transport contract suite, over real loopback sockets. */
 import { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 import { createAuthenticator } from "../../../orchestrator/transports/auth.ts";
-import { startWebSocketServer } from "../../../orchestrator/transports/websocket/server.ts";
-import { freePort } from "../../helpers/ports.ts";
+import { listenWebSocket, type WebSocketListener } from "./websocket_listener.ts";
 import { transportContractSuite } from "./contract_suite.ts";
 
 const API_KEY = "contract-suite-key";
 
 transportContractSuite("websocket", {
   start: (acceptor) =>
-    startWebSocketServer({
-      hostname: "127.0.0.1",
-      port: freePort(),
+    listenWebSocket({
       authenticator: createAuthenticator({ apiKeys: [API_KEY] }),
       acceptor,
     }),
   async open(server, start) {
-    const client = await VoiceWsClient.connect(server.url, { credential: API_KEY });
+    const client = await VoiceWsClient.connect((server as WebSocketListener).url, { credential: API_KEY });
     client.sendJson(start);
     await client.waitFor((e) => e.type === "session.started" || e.type === "error");
     return {

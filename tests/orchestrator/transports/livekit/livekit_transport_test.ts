@@ -162,15 +162,15 @@ rigTest("an event too large for one data packet arrives whole and in order with 
   assert.deepEqual(user.invalid, []);
 });
 
-rigTest("a committed interruption drops the agent audio still queued on the track", async (rig) => {
-  // 480 ms of tone handed over at once (as the pacer's lead would, only more), then the interruption.
+rigTest("clearAudio drops the agent audio still queued on the track", async (rig) => {
+  // 480 ms of tone handed over at once (as the pacer's lead would, only more), then the session stops the response.
   const measure = async (interrupt: boolean) => {
     const user = await rig.join();
     const { output } = rig.sessions.entries.at(-1)!;
     for (let k = 0; k < 24; k++) output.sendAudio(new Uint8Array(tone(20, 48_000, 500, 8_000, k * 960).buffer));
     if (interrupt) {
       await new Promise((r) => setTimeout(r, 60));
-      output.sendEvent({ type: "response.interrupted", responseId: "r1", heardText: "", reason: "barge_in" });
+      output.clearAudio();
     }
     await new Promise((r) => setTimeout(r, 1_500));
     return loudMs([user.agentSamples()], 48_000);
