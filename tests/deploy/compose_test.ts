@@ -183,8 +183,12 @@ Deno.test("the production file serves 80/443 with TLS from ACME or configs/caddy
       v.source.endsWith("/configs/caddy") && v.target === "/etc/caddy/certs"
     ),
   );
-  const dotEnv = (await Deno.readTextFile(`${REPO}.env.example`)).replace("REDIS_APPENDONLY=no", "#");
-  const prod = await composeConfig(["-f", "docker-compose.yml", "-f", "docker-compose.prod.yml"], { dotEnv });
+  assert.ok((services.redis.command as string[]).join(" ").includes("--appendonly yes"), "persistence on in prod");
+  const base = await composeConfig([]);
   // deno-lint-ignore no-explicit-any
-  assert.ok(((prod.services as any).redis.command as string[]).join(" ").includes("--appendonly yes"));
+  const redis = (base.services as any).redis;
+  assert.ok((redis.command as string[]).join(" ").includes("--appendonly no"), "off by default (REDIS_APPENDONLY=no)");
+  const on = await composeConfig([], { env: { REDIS_APPENDONLY: "yes" } });
+  // deno-lint-ignore no-explicit-any
+  assert.ok(((on.services as any).redis.command as string[]).join(" ").includes("--appendonly yes"), "the switch");
 });
