@@ -14,10 +14,15 @@ import { ensureDebianImage } from "./debian_root.ts";
 import { docker, imageLabels, imageSize } from "./docker.ts";
 import { type StandIn, standIns } from "./standins.ts";
 
-/** The project's own images and their Dockerfiles. */
-export const PROJECT_IMAGES: readonly { tag: string; dockerfile: string }[] = [
-  { tag: "voice-chat/deno:latest", dockerfile: "docker/deno.Dockerfile" },
-  { tag: "voice-chat/cosyvoice:latest", dockerfile: "docker/cosyvoice.Dockerfile" },
+/**
+ * The project's own images, their Dockerfiles and the build stages kept under a tag of their own: the classic
+ * builder finds its cache only in images that still exist, so a tagged stage survives the pruning of untagged images
+ * after each build, and the next build reuses it (the assets stage's pip install and Whisper conversion, the CUDA
+ * provider download).
+ */
+export const PROJECT_IMAGES: readonly { tag: string; dockerfile: string; cachedStages: string[] }[] = [
+  { tag: "voice-chat/deno:latest", dockerfile: "docker/deno.Dockerfile", cachedStages: ["assets"] },
+  { tag: "voice-chat/cosyvoice:latest", dockerfile: "docker/cosyvoice.Dockerfile", cachedStages: ["ort-cuda"] },
 ];
 
 /** One image's outcome. */
@@ -123,14 +128,17 @@ export async function buildImages(
   for (const image of PROJECT_IMAGES) {
     await timed(image.tag, async () => {
       const before = (await imageLabels(image.tag, env)) ? await imageId(image.tag, env) : "";
-      await docker(["build", "--network", "host", "-f", image.dockerfile, "-t", image.tag, "."], {
-        env,
-        stream,
-        cwd: repoPath(),
-      });
+      const build = (args: string[]) =>
+        docker(["build", "--network", "host", "-f", image.dockerfile, ...args, "."], { env, stream, cwd: repoPath() });
+      for (const stage of image.cachedStages) {
+        await build(["--target", stage, "-t", `${image.tag.split(":")[0]}:cache-${stage}`]);
+      }
+      await build(["-t", image.tag]);
       return (await imageId(image.tag, env)) !== before;
     });
   }
+  // Earlier builds' untagged images would pile up in the engine's data root, run after run.
+  await docker(["image", "prune", "--force"], { env });
   return reports;
 }
 
