@@ -123,17 +123,25 @@ Deno.test({
       await t.step(
         "docker compose restart tts-piper: the orchestrator routes to it again within one heartbeat",
         async () => {
+          const since = new Date().toISOString();
           await project!.compose(["restart", "tts-piper"]);
-          await until(
-            async () => (await project!.states()).find((s) => s.Service === "tts-piper")?.Health === "healthy",
-            "tts-piper to be healthy again",
+          // The worker registers as soon as it serves; the orchestrator's directory must see it join within one
+          // heartbeat of that (its own log line), and route the next turn to it.
+          const registeredAt = await until(
+            () => logTime(project!, "tts-piper", since, "Registered worker tts-piper at"),
+            "tts-piper to register again",
             120_000,
             200,
           );
-          const healthyAt = performance.now();
-          // Within one heartbeat the worker is back in the registry and a turn is served by it.
-          await until(() => registered(project!, "tts-piper"), "tts-piper in the registry", HEARTBEAT_MS * 2, 100);
-          console.log(`tts-piper registered ${seconds(healthyAt)} s after turning healthy`);
+          const joinedAt = await until(
+            () => logTime(project!, "orchestrator", since, "Worker tts-piper (tts-piper:7002) joined"),
+            "the orchestrator to see tts-piper join",
+            60_000,
+            200,
+          );
+          const lagMs = joinedAt - registeredAt;
+          console.log(`tts-piper restarted: the orchestrator saw it join ${lagMs} ms after it registered`);
+          assert.ok(lagMs <= HEARTBEAT_MS, `${lagMs} ms is more than one heartbeat (${HEARTBEAT_MS} ms)`);
           const turn = await cliTurn({
             url: `wss://localhost:${project!.ports.web}`,
             caFile,
@@ -299,6 +307,13 @@ Deno.test({
     }
   },
 });
+
+/** The time (ms) of the first JSON log line of `service` since `since` that contains `needle`, or undefined. */
+async function logTime(project: ComposeProject, service: string, since: string, needle: string) {
+  const logs = await project.compose(["logs", "--no-log-prefix", "--since", since, service]);
+  const line = logs.stdout.split("\n").find((l) => l.includes(needle) && l.startsWith("{"));
+  return line ? Date.parse(JSON.parse(line)["@timestamp"]) : undefined;
+}
 
 /** The registry entry (JSON text) of worker `name`, read with redis-cli inside the Redis container. */
 async function registered(project: ComposeProject, name: string): Promise<string | false> {
