@@ -3,7 +3,7 @@
  * checks first and does nothing when its piece is present.
  *
  * Steps: Debian packages (installed when root, else the exact apt-get command is printed), npm packages, the LiveKit
- * server binary, the Python fixtures venv, the per-domain fixture scripts (Silero, Whisper, Piper voice) and the
+ * server binary, the Docker Compose plugin, the Python fixtures venv, the per-domain fixture scripts (Silero, Whisper, Piper voice) and the
  * `voices:fetch` / `models:fetch` tasks. Whatever cannot be had is reported with the fallback the stack uses.
  *
  * Flags: `--for-tests` (quiet; what the `test` task runs before every suite; skips the fetch tasks), `--quick` (the
@@ -12,6 +12,7 @@
  * @module
  */
 import { ensureAptPackages } from "./setup/apt.ts";
+import { ensureComposePlugin } from "./setup/compose_plugin.ts";
 import { DOMAIN_SCRIPTS, FETCH_TASKS, runDomainScript, runFetchTask } from "./setup/domain.ts";
 import { runCommand, tail } from "./setup/exec.ts";
 import { ensureLivekitServer } from "./setup/livekit.ts";
@@ -55,6 +56,8 @@ step("npm packages");
 results.push(await ensureNpmPackages());
 step("LiveKit server");
 results.push(await ensureLivekitServer({ stream }));
+step("docker compose plugin");
+results.push(await ensureComposePlugin({ stream }));
 step("Python fixtures venv");
 results.push(await ensureFixturesVenv({ stream }));
 for (const script of DOMAIN_SCRIPTS) {

@@ -18,7 +18,8 @@ export const APT_PACKAGES: readonly string[] = [
   "pocketsphinx",
   "pocketsphinx-en-us",
   "protobuf-compiler",
-  "docker-compose",
+  "docker.io",
+  "debootstrap",
 ];
 
 /** What each package is for, and what happens without it. */
@@ -26,7 +27,8 @@ const FALLBACKS: Record<string, string> = {
   "redis-server": "no Redis: the orchestrator routes to a static worker address",
   caddy: "no Caddy: plain http on localhost, served by the orchestrator",
   chromium: "browser end-to-end tests cannot run",
-  "docker-compose": "compose files cannot be validated",
+  "docker.io": "no Docker engine: the compose tests cannot start one",
+  debootstrap: "no Debian root for the stand-in images: `deno task compose:images` cannot build them",
 };
 
 /** Packages from `packages` that dpkg does not report as installed. */

@@ -76,3 +76,32 @@ Deno.test("host, ports and upstreams come from the environment (compose values)"
   assert.deepEqual(dials(serverOn(config, 9444)), ["livekit:7880"]);
   assert.deepEqual(serverOn(config, 9444).routes[0].match, [{ host: ["voice.example.com"] }]);
 });
+
+Deno.test("CADDY_TLS picks the certificates: internal CA, files from /etc/caddy/certs, or ACME", async () => {
+  const files = await adapt({ CADDY_TLS: "files", PUBLIC_HOST: "voice.example.com" });
+  assert.deepEqual(files.apps.tls.certificates.load_files, [
+    {
+      certificate: "/etc/caddy/certs/cert.pem",
+      key: "/etc/caddy/certs/key.pem",
+      tags: [files.apps.tls.certificates.load_files[0].tags[0]],
+    },
+  ]);
+  const acme = await adapt({ CADDY_TLS: "acme", PUBLIC_HOST: "voice.example.com" });
+  assert.equal(
+    acme.apps.tls?.automation?.policies?.some((p: Json) => p.issuers?.some((i: Json) => i.module === "internal")) ??
+      false,
+    false,
+    "no internal issuer",
+  );
+  assert.equal(acme.apps.tls?.certificates, undefined, "no files");
+  const bad = await caddy(["adapt", "--config", "Caddyfile", "--adapter", "caddyfile"], { CADDY_TLS: "self-signed" });
+  assert.notEqual(bad.code, 0, "an unknown mode is an error, not a silent default");
+  assert.match(bad.out, /tls_self-signed/);
+});
+
+Deno.test("a WebSocket upgrade on / reaches the orchestrator even when the web client is built", async () => {
+  const config = await adapt();
+  const web = serverOn(config, 8443);
+  const text = JSON.stringify(web);
+  assert.match(text, /"not":\[\{"header_regexp":\{"Upgrade":\{"pattern":"\(\?i\)\^websocket\$"\}\}\}\]/);
+});

@@ -1,9 +1,10 @@
 /**
- * Runs Debian's `docker-compose` (v1, no daemon needed) on the repository's compose files in a scratch folder with a
- * `.env`, and turns the normalised config into JSON (through the PyYAML that docker-compose itself depends on).
+ * Runs Compose v5 (the binary setup builds, run standalone: `config` needs no daemon) on the repository's compose
+ * files in a scratch folder with a `.env`, and reads the normalised config as JSON.
  *
  * @module
  */
+import { DOCKER_CONFIG_DIR } from "../../scripts/setup/compose_plugin.ts";
 
 /** The repository root. */
 export const REPO = new URL("../../", import.meta.url).pathname;
@@ -54,12 +55,19 @@ export async function compose(
 ): Promise<ComposeRun> {
   const dir = await Deno.makeTempDir({ prefix: "compose-test-" });
   try {
-    for (const file of ["docker-compose.yml", "docker-compose.multi-gpu.yml"]) {
+    for (
+      const file of [
+        "docker-compose.yml",
+        "docker-compose.multi-gpu.yml",
+        "docker-compose.cosyvoice-cpu.yml",
+        "docker-compose.prod.yml",
+      ]
+    ) {
       await Deno.copyFile(`${REPO}${file}`, `${dir}/${file}`);
     }
     const dotEnv = options.dotEnv ?? await Deno.readTextFile(`${REPO}.env.example`);
     await Deno.writeTextFile(`${dir}/.env`, dotEnv);
-    const out = await new Deno.Command("docker-compose", {
+    const out = await new Deno.Command(`${DOCKER_CONFIG_DIR}/cli-plugins/docker-compose`, {
       args,
       cwd: dir,
       clearEnv: true,
@@ -78,33 +86,17 @@ export async function compose(
   }
 }
 
-/** Converts YAML to JSON with the system Python's PyYAML (a dependency of Debian's docker-compose). */
-export async function yamlToJson(yaml: string): Promise<unknown> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(yaml));
-  await writer.close();
-  const out = await child.output();
-  if (out.code !== 0) throw new Error(`YAML parse failed: ${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
 /** The normalised config for `fileArgs` (e.g. `["--profile", "cosyvoice"]`); throws with compose's message. */
 export async function composeConfig(
   fileArgs: string[] = [],
   options: { dotEnv?: string; env?: Record<string, string> } = {},
 ): Promise<ComposeConfig> {
-  const run = await compose([...fileArgs, "config"], options);
-  if (run.code !== 0) throw new Error(`docker-compose ${fileArgs.join(" ")} config failed:\n${run.stderr}`);
-  return await yamlToJson(run.stdout) as ComposeConfig;
+  const run = await compose([...fileArgs, "config", "--format", "json"], options);
+  if (run.code !== 0) throw new Error(`docker compose ${fileArgs.join(" ")} config failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as ComposeConfig;
 }
 
-/** The services a profile selection actually starts (docker-compose v1's normalised output lists all of them). */
+/** The services a profile selection actually starts. */
 export function activeServices(config: ComposeConfig, profiles: string[]): [string, ComposeService][] {
   return Object.entries(config.services).filter(([, s]) =>
     !s.profiles?.length || s.profiles.some((p) => profiles.includes(p))

@@ -9,6 +9,11 @@ const VARIANTS: { name: string; args: string[]; profiles: string[] }[] = [
     args: ["-f", "docker-compose.yml", "-f", "docker-compose.multi-gpu.yml"],
     profiles: [],
   },
+  {
+    name: "cosyvoice CPU override",
+    args: ["-f", "docker-compose.yml", "-f", "docker-compose.cosyvoice-cpu.yml", "--profile", "cosyvoice"],
+    profiles: ["cosyvoice"],
+  },
 ];
 
 function healthTest(service: ComposeService): string {
@@ -17,7 +22,7 @@ function healthTest(service: ComposeService): string {
 }
 
 for (const variant of VARIANTS) {
-  Deno.test(`docker-compose config -q passes for the ${variant.name}`, async () => {
+  Deno.test(`docker compose config -q passes for the ${variant.name}`, async () => {
     const run = await compose([...variant.args, "config", "-q"]);
     assert.equal(run.code, 0, run.stderr);
   });
@@ -25,6 +30,7 @@ for (const variant of VARIANTS) {
   Deno.test(`every service of the ${variant.name} has a healthcheck that really checks`, async () => {
     const config = await composeConfig(variant.args);
     for (const [name, service] of activeServices(config, variant.profiles)) {
+      if (name === "assets") continue; // one-shot: it exits 0 when the volumes are filled
       const test = healthTest(service);
       assert.ok(test && !service.healthcheck?.disable, `${name} has no healthcheck`);
       assert.doesNotMatch(test, /\|\|\s*(exit 0|true)|^CMD-SHELL (true|exit 0)$/, `${name}'s healthcheck cannot fail`);
@@ -32,7 +38,8 @@ for (const variant of VARIANTS) {
         await Deno.stat(`${REPO}${script}`); // the probe script the healthcheck runs exists
       }
       for (const [dep, { condition }] of Object.entries(service.depends_on ?? {})) {
-        assert.equal(condition, "service_healthy", `${name} waits for ${dep} to be healthy, not just started`);
+        const want = dep === "assets" ? "service_completed_successfully" : "service_healthy";
+        assert.equal(condition, want, `${name} waits for ${dep} to be ${want}, not just started`);
       }
     }
   });
@@ -113,4 +120,75 @@ Deno.test("third-party images are pinned to versions and ours are built from the
       assert.match(service.image!, /:v?\d+\.\d+\.\d+/, `${name} pins a version: ${service.image}`);
     }
   }
+});
+
+Deno.test("the CPU override drops the GPU reservation of the same cosyvoice image and hides every GPU", async () => {
+  const config = await composeConfig([
+    "-f",
+    "docker-compose.yml",
+    "-f",
+    "docker-compose.cosyvoice-cpu.yml",
+    "--profile",
+    "cosyvoice",
+  ]);
+  const cosy = config.services["tts-cosyvoice"];
+  assert.equal(cosy.image, "voice-chat/cosyvoice:latest");
+  assert.deepEqual(cosy.deploy?.resources?.reservations?.devices ?? [], []);
+  assert.equal(cosy.environment?.CUDA_VISIBLE_DEVICES, "");
+  assert.equal(cosy.environment?.ADAPTER_TYPE, "cosyvoice2");
+});
+
+Deno.test("every long-running service rotates its logs, restarts by policy and has a memory limit", async () => {
+  const config = await composeConfig(["--profile", "cosyvoice"]);
+  // deno-lint-ignore no-explicit-any
+  for (const [name, service] of Object.entries(config.services) as [string, Record<string, any>][]) {
+    assert.equal(service.logging?.driver, "json-file", name);
+    assert.equal(service.logging?.options?.["max-size"], "10m", name);
+    if (name === "assets") continue;
+    assert.equal(service.restart, "unless-stopped", name);
+    assert.ok(service.deploy?.resources?.limits?.memory, `${name} has a memory limit`);
+  }
+});
+
+Deno.test("caddy keeps the one capability its setcap'd binary needs; the services read assets from named volumes", async () => {
+  const config = await composeConfig([]);
+  // deno-lint-ignore no-explicit-any
+  const services = config.services as Record<string, any>;
+  assert.deepEqual(services.caddy.cap_drop, ["ALL"]);
+  assert.deepEqual(services.caddy.cap_add, ["NET_BIND_SERVICE"]);
+  const mounts = (name: string) =>
+    (services[name].volumes as { type: string; source: string; target: string }[]).map((v) =>
+      `${v.type}:${v.type === "volume" ? v.source : "host"}:${v.target}`
+    );
+  assert.ok(mounts("orchestrator").includes("volume:models:/app/models"));
+  assert.ok(mounts("tts-piper").includes("volume:voicepacks:/app/voicepacks"));
+  assert.ok(mounts("caddy").includes("volume:web:/srv/web"));
+  for (const name of ["orchestrator", "tts-piper", "caddy"]) {
+    assert.ok(!mounts(name).some((m) => /host:\/(app|srv)\/(models|voicepacks|web)/.test(m)), `${name}: no host dir`);
+  }
+});
+
+Deno.test("the production file serves 80/443 with TLS from ACME or configs/caddy and turns Redis persistence on", async () => {
+  const config = await composeConfig(["-f", "docker-compose.yml", "-f", "docker-compose.prod.yml"], {
+    env: { CADDY_WEB_PORT: "443" },
+  });
+  // deno-lint-ignore no-explicit-any
+  const services = config.services as Record<string, any>;
+  const caddy = services.caddy;
+  assert.equal(caddy.environment.CADDY_TLS, "internal", ".env.example's choice wins over the file's acme default");
+  const ports = (caddy.ports as { published: string; target: number }[]).map((p) => `${p.published}->${p.target}`);
+  assert.deepEqual(ports.sort(), ["443->443", "80->80", "8444->8444"]);
+  assert.ok(
+    (caddy.volumes as { source: string; target: string }[]).some((v) =>
+      v.source.endsWith("/configs/caddy") && v.target === "/etc/caddy/certs"
+    ),
+  );
+  assert.ok((services.redis.command as string[]).join(" ").includes("--appendonly yes"), "persistence on in prod");
+  const base = await composeConfig([]);
+  // deno-lint-ignore no-explicit-any
+  const redis = (base.services as any).redis;
+  assert.ok((redis.command as string[]).join(" ").includes("--appendonly no"), "off by default (REDIS_APPENDONLY=no)");
+  const on = await composeConfig([], { env: { REDIS_APPENDONLY: "yes" } });
+  // deno-lint-ignore no-explicit-any
+  assert.ok(((on.services as any).redis.command as string[]).join(" ").includes("--appendonly yes"), "the switch");
 });

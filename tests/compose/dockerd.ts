@@ -1,0 +1,111 @@
+/**
+ * A Docker engine owned by the test: Debian's `dockerd` started as a child process with its own socket, exec root and
+ * pid file under the repository's `.cache/dockerd/`, and its data root (images, layers, volumes) in the machine cache
+ * so later runs and clones reuse the images `deno task compose:images` built. It touches no host firewall or bridge
+ * (`--iptables=false --ip6tables=false --ip-masq=false --bridge=none`): containers talk only on compose's own
+ * networks, and published ports are plain userland proxies. Stopped by its pid.
+ *
+ * @module
+ */
+import { COMPOSE_VERSION, composeCachePath, DOCKER_CONFIG_DIR } from "../../scripts/setup/compose_plugin.ts";
+import { machineCacheDir, repoPath } from "../../scripts/setup/paths.ts";
+import { docker } from "../../scripts/compose/docker.ts";
+
+/** A running private dockerd. */
+export class PrivateDockerd {
+  #child: Deno.ChildProcess;
+  #log: Deno.FsFile;
+  readonly logPath: string;
+  /** Environment for docker/compose commands aimed at this engine. */
+  readonly env: Record<string, string>;
+
+  private constructor(child: Deno.ChildProcess, log: Deno.FsFile, logPath: string, socket: string) {
+    this.#child = child;
+    this.#log = log;
+    this.logPath = logPath;
+    this.env = { DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: DOCKER_CONFIG_DIR };
+  }
+
+  /** The daemon's pid. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Starts dockerd and waits until it answers; throws with its log when it does not. */
+  static async start(): Promise<PrivateDockerd> {
+    if (!(await Deno.stat(`${DOCKER_CONFIG_DIR}/cli-plugins/docker-compose`).catch(() => null))) {
+      throw new Error(
+        `no compose plugin at ${DOCKER_CONFIG_DIR}/cli-plugins (expected ${composeCachePath()}, ` +
+          `Compose ${COMPOSE_VERSION}): run \`deno task setup\``,
+      );
+    }
+    const dir = repoPath(".cache", "dockerd");
+    const dataRoot = `${machineCacheDir()}/dockerd/data-root`;
+    await Deno.mkdir(`${dir}/exec`, { recursive: true });
+    await Deno.mkdir(dataRoot, { recursive: true });
+    const socket = `${dir}/docker.sock`;
+    const logPath = `${dir}/dockerd.log`;
+    // A pid file from a dockerd that still runs makes the new one refuse to start, which is what we want: two
+    // engines must never share a data root. A stale one (its process is gone) is removed.
+    const pidFile = `${machineCacheDir()}/dockerd/dockerd.pid`;
+    const stale = Number((await Deno.readTextFile(pidFile).catch(() => "")).trim());
+    if (stale && !(await Deno.stat(`/proc/${stale}`).catch(() => null))) await Deno.remove(pidFile);
+    await Deno.remove(socket).catch(() => {});
+    const log = await Deno.open(logPath, { create: true, write: true, truncate: true });
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command("dockerd", {
+        args: [
+          `--data-root=${dataRoot}`,
+          `--exec-root=${dir}/exec`,
+          `--host=unix://${socket}`,
+          `--pidfile=${pidFile}`,
+          "--iptables=false",
+          "--ip6tables=false",
+          "--ip-masq=false",
+          "--bridge=none",
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (error) {
+      log.close();
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error("no dockerd on PATH: install Debian's docker.io (`deno task setup` does as root)");
+      }
+      throw error;
+    }
+    child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {});
+    child.stderr.pipeTo(log.writable, { preventClose: true }).catch(() => {});
+    const engine = new PrivateDockerd(child, log, logPath, socket);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const info = await docker(["version", "--format", "{{.Server.Version}}"], { env: engine.env, check: false });
+      if (info.code === 0) return engine;
+      const exited = await Promise.race([child.status.then(() => true), new Promise((r) => setTimeout(r, 500, false))]);
+      if (exited || Date.now() > deadline) {
+        await engine.stop();
+        const text = await Deno.readTextFile(logPath).catch(() => "");
+        throw new Error(`dockerd did not come up (${exited ? "it exited" : "60 s"}):\n${text.slice(-3000)}`);
+      }
+    }
+  }
+
+  /** Stops the daemon by its pid (SIGTERM stops its containers first), then SIGKILL after 60 s. */
+  async stop(): Promise<void> {
+    try {
+      Deno.kill(this.#child.pid, "SIGTERM");
+    } catch { /* gone */ }
+    const timer = setTimeout(() => {
+      try {
+        Deno.kill(this.#child.pid, "SIGKILL");
+      } catch { /* gone */ }
+    }, 60_000);
+    await this.#child.status;
+    clearTimeout(timer);
+    try {
+      this.#log.close();
+    } catch { /* closed */ }
+  }
+}
