@@ -64,8 +64,9 @@ function bucketQuantile(buckets: Array<[number, number]>, q: number): number {
 
 async function jitterBuckets(healthUrl: string): Promise<Array<[number, number]>> {
   const text = await (await fetch(`${healthUrl}/metrics`)).text();
-  return [...text.matchAll(/^frame_jitter_ms_bucket\{le="([^"]+)"\} (\d+)$/gm)]
-    .map((m) => [m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2])] as [number, number]);
+  // Exported in seconds; the bench reports milliseconds.
+  return [...text.matchAll(/^voicechat_frame_jitter_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)]
+    .map((m) => [m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, Number(m[2])] as [number, number]);
 }
 
 /** CPU seconds (user + system) of a process so far. */

@@ -20,7 +20,9 @@ import { selectAsrEngine } from "./asr/select.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./http/health_server.ts";
 import { type PublicServer, startPublicServer } from "./http/public_server.ts";
 import { createWebSide } from "./http/web_side.ts";
+import { GpuSampler } from "../shared/metrics/gpu.ts";
 import { OrchestratorMetrics } from "./metrics/orchestrator_metrics.ts";
+import { workerTargets } from "./metrics/service_discovery.ts";
 import { createResponders } from "./responder/select.ts";
 import type { TtsRouter } from "./routing/contract.ts";
 import { WorkerRouter } from "./routing/worker_router.ts";
@@ -105,7 +107,14 @@ export async function startOrchestrator(
     });
   }
   const ttsRouter = router;
-  const metrics = new OrchestratorMetrics(ttsRouter);
+  const metrics = new OrchestratorMetrics(ttsRouter, {
+    directory,
+    expectedModels: [config.DEFAULT_MODEL],
+    gpu: asrEngine.device === "cuda"
+      ? new GpuSampler({ visibleDevices: Deno.env.get("CUDA_VISIBLE_DEVICES") })
+      : undefined,
+  });
+  owned.push(() => Promise.resolve(metrics.close()));
   const responders = createResponders(config);
   const manager = new SessionManager({
     turn: {
@@ -183,6 +192,7 @@ export async function startOrchestrator(
     port: config.ORCHESTRATOR_HEALTH_PORT,
     checks,
     metrics: metrics.registry,
+    scrapeTargets: () => workerTargets(directory?.list() ?? []),
   });
   log.info("orchestrator listening: sessions on {ws}, health on {health}", {
     ws: publicServer.wsUrl,

@@ -46,6 +46,8 @@ export interface AsrEngine {
   readonly name: string;
   /** Languages it can transcribe (`["en"]` for English-only models). */
   readonly languages: readonly string[];
+  /** Where it computes, when it can tell (`cuda` turns on the GPU metrics). */
+  readonly device?: "cpu" | "cuda";
   /** Starts recognising one utterance. */
   startUtterance(options?: UtteranceOptions): Utterance;
   /** Convenience: transcribes a whole buffer at once (final transcript). */

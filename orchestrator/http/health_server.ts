@@ -1,12 +1,13 @@
 /**
  * The orchestrator's operations endpoint on `ORCHESTRATOR_HEALTH_PORT`: `/livez` (the process answers), `/health`
- * (readiness: every required check passes, else 503 with a JSON body naming what is missing) and `/metrics`
- * (Prometheus text exposition).
+ * (readiness: every required check passes, else 503 with a JSON body naming what is missing), `/metrics`
+ * (Prometheus text exposition) and `/sd/workers` (Prometheus http_sd targets of the TTS workers).
  *
  * @module
  */
 import { getLogger } from "../../shared/log/mod.ts";
-import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "../metrics/registry.ts";
+import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "../../shared/metrics/registry.ts";
+import { SERVICE_DISCOVERY_PATH, type TargetGroup } from "../metrics/service_discovery.ts";
 
 const log = getLogger("orchestrator", "http");
 
@@ -29,6 +30,8 @@ export interface HealthServerOptions {
   port: number;
   checks: readonly ReadinessCheck[];
   metrics: MetricsRegistry;
+  /** The http_sd target groups of the workers; without it the path answers an empty list. */
+  scrapeTargets?: () => TargetGroup[];
   /** Longest a check may take before it counts as failed, in ms. */
   checkTimeoutMs?: number;
 }
@@ -97,11 +100,14 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     if (pathname === "/metrics") {
       return new Response(options.metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
     }
+    if (pathname === SERVICE_DISCOVERY_PATH) {
+      return Response.json(options.scrapeTargets?.() ?? [], { headers: { "cache-control": "no-store" } });
+    }
     if (pathname === "/health" || pathname === "/healthz" || pathname === "/readyz") {
       const { ready, body } = await evaluateReadiness(options.checks, options.checkTimeoutMs);
       return Response.json(body, { status: ready ? 200 : 503, headers: { "cache-control": "no-store" } });
     }
-    return new Response("not found: try /health, /livez or /metrics\n", { status: 404 });
+    return new Response(`not found: try /health, /livez, /metrics or ${SERVICE_DISCOVERY_PATH}\n`, { status: 404 });
   });
   const url = await promise;
   return { url, close: () => server.shutdown() };

@@ -127,13 +127,12 @@ export class SessionManager {
       metrics: options.metrics,
       onEnded: () => {
         this.#sessions.delete(id);
-        options.metrics?.sessionsActive.set(this.#sessions.size);
+        options.metrics?.sessionClosed(request.transport);
         log.info("session {id} ended ({n} open)", { id, n: this.#sessions.size });
       },
     });
     this.#sessions.set(id, { session, principal });
-    options.metrics?.sessionsTotal.inc();
-    options.metrics?.sessionsActive.set(this.#sessions.size);
+    options.metrics?.sessionOpened(request.transport);
     log.info("session {id} started on {transport} for {principal}", { id, transport: request.transport, principal });
     output.sendEvent({
       type: "session.started",

@@ -54,6 +54,16 @@ const urlTemplateField = envField(DEFAULT_PIPER_VOICE_URL_TEMPLATE, (raw) => {
   return { problem: "is not an http(s) or file URL template", fix: `use e.g. ${DEFAULT_PIPER_VOICE_URL_TEMPLATE}` };
 });
 
+/** `WORKER_METRICS_PORT`: a port, `0` for any free one (the registry record carries it), or `off`. */
+const metricsPortField = envField<number | "off">(0, (raw) => {
+  if (raw.toLowerCase() === "off") return { value: "off" };
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? { value: n } : {
+    problem: "must be a TCP port number from 0 to 65535, or off",
+    fix: "use e.g. 9464 (fixed), 0 (any free port, found through the registry) or off (no metrics listener)",
+  };
+});
+
 /** One entry per worker environment variable. */
 export const workerFields = z.object({
   ...commonFields,
@@ -63,6 +73,16 @@ export const workerFields = z.object({
   WORKER_GRPC_PORT: portField(7002),
   /** Address others dial; default `127.0.0.1:<port>` for a wildcard host, else `<host>:<port>`. */
   WORKER_ADVERTISE_ADDRESS: hostPortField("10.0.0.5:7002"),
+  /** Prometheus listener; default 0 = a free port, advertised in the registry record for discovery. */
+  WORKER_METRICS_PORT: metricsPortField,
+  /** Interface of the metrics listener; default `WORKER_GRPC_HOST`. */
+  WORKER_METRICS_HOST: envField<string | undefined>(
+    undefined,
+    (raw) =>
+      /^[A-Za-z0-9_.-]+$/.test(raw) || /^[0-9a-fA-F:]+$/.test(raw)
+        ? { value: raw }
+        : { problem: "must be a host name or IP address without scheme or port", fix: "use e.g. 0.0.0.0" },
+  ),
   ADAPTER_TYPE: enumField(ADAPTER_TYPES, "piper"),
   DEFAULT_MODEL: modelIdField("piper-en-us-lessac-medium"),
   PRELOAD_MODEL_IDS: listField(),
@@ -168,6 +188,7 @@ function deriveDefaults(v: WorkerFields) {
     WORKER_NAME: v.WORKER_NAME ?? `tts-${v.ADAPTER_TYPE}-${hostname}-${v.WORKER_GRPC_PORT}`,
     WORKER_ADVERTISE_ADDRESS: v.WORKER_ADVERTISE_ADDRESS ?? `${host}:${v.WORKER_GRPC_PORT}`,
     WORKER_TTL_MS: v.WORKER_TTL_MS ?? 3 * v.WORKER_HEARTBEAT_MS,
+    WORKER_METRICS_HOST: v.WORKER_METRICS_HOST ?? v.WORKER_GRPC_HOST,
   };
 }
 

@@ -33,6 +33,8 @@ export const workerRecordSchema = z.object({
   name: z.string().min(1).max(200),
   /** `host:port` the orchestrator dials for gRPC. */
   address: z.string().min(3).regex(/^[^\s]+:\d{1,5}$/, "must be host:port"),
+  /** `host:port` of the worker's Prometheus listener (`/metrics`); absent when it has none. */
+  metricsAddress: z.string().min(3).regex(/^[^\s]+:\d{1,5}$/, "must be host:port").optional(),
   adapter: z.string().min(1),
   version: z.string(),
   /** Unix epoch milliseconds. */

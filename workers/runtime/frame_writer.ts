@@ -23,6 +23,7 @@ export const MAX_FRAMES_IN_TRANSPORT = 2;
 export class FrameWriter {
   #sequence = 0;
   #firstSentAt = 0;
+  #bytesSent = 0;
   #pending = 0;
   #onWritten: (() => void) | null = null;
 
@@ -34,6 +35,11 @@ export class FrameWriter {
   /** Frames sent so far. */
   get sent(): number {
     return this.#sequence;
+  }
+
+  /** PCM bytes sent so far (s16le mono at the wire rate). */
+  get bytesSent(): number {
+    return this.#bytesSent;
   }
 
   /** `performance.now()` when the first frame was handed to gRPC (0 before). */
@@ -56,6 +62,7 @@ export class FrameWriter {
       textEnd: frame?.textEnd ?? textEnd,
     };
     if (this.#firstSentAt === 0) this.#firstSentAt = performance.now();
+    this.#bytesSent += bytes.byteLength;
     this.#pending++;
     const roomLeft = this.call.write(message, () => {
       this.#pending--;

@@ -32,6 +32,8 @@ export interface ModelManagerOptions {
   maxParallelLoads: number;
   /** Injectable for tests; defaults to the system clock. */
   clock?: Clock;
+  /** Called after each successful load and warmup with its duration (the worker's load-time histogram). */
+  onLoaded?: (modelId: string, loadMs: number) => void;
 }
 
 interface Resident {
@@ -235,10 +237,9 @@ export class ModelManager {
       const detail = `warmup failed: ${error instanceof Error ? error.message : String(error)}`;
       throw new ModelLoadError(modelId, detail, { cause: error });
     }
-    log.info("loaded model {model_id} in {load_ms} ms", {
-      model_id: modelId,
-      load_ms: Math.round(performance.now() - started),
-    });
+    const loadMs = performance.now() - started;
+    log.info("loaded model {model_id} in {load_ms} ms", { model_id: modelId, load_ms: Math.round(loadMs) });
+    this.#options.onLoaded?.(modelId, loadMs);
     return new ModelInstance(model);
   }
 

@@ -118,6 +118,11 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<void> {
         maxResident: config.MAX_RESIDENT_MODELS,
         maxParallelLoads: config.MAX_PARALLEL_LOADS,
       },
+      metrics: config.WORKER_METRICS_PORT === "off" ? undefined : {
+        host: config.WORKER_METRICS_HOST,
+        port: config.WORKER_METRICS_PORT,
+        cudaVisibleDevices: config.CUDA_VISIBLE_DEVICES || undefined,
+      },
       maxSessions: config.WORKER_MAX_SESSIONS,
       maxTextChars: config.WORKER_MAX_TEXT_CHARS,
       shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,

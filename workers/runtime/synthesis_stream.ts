@@ -10,6 +10,7 @@
  */
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
 import type { AudioFrame, TextChunk } from "../../proto/gen/tts.ts";
+import { WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import type { AudioChunk } from "./adapter.ts";
 import { raceAbort } from "./abortable.ts";
@@ -19,6 +20,7 @@ import { RpcError, statusName, toRpcError, toServiceError } from "./rpc_error.ts
 import type { Session, StreamTicket } from "./session.ts";
 import { type SessionTable, validateSessionId } from "./session_table.ts";
 import { TextInput } from "./text_input.ts";
+import type { WorkerMetrics } from "./worker_metrics.ts";
 
 const log = getLogger("worker", "synthesis");
 
@@ -30,6 +32,8 @@ export interface SynthesisContext {
   refusal(): string | null;
   /** The set of running streams (queue depth, shutdown). */
   streams: Set<SynthesisStream>;
+  /** Latency and output counters; absent in tests that do not look at them. */
+  metrics?: WorkerMetrics | null;
 }
 
 type Call = ServerDuplexStream<TextChunk, AudioFrame>;
@@ -139,6 +143,7 @@ export class SynthesisStream {
       await session.waitWhilePaused(signal);
       await writer.send(cutter.flush(), cutter.textEnd, true, signal);
       this.#finish(null);
+      this.#record(session.modelId, "ok", writer, startedAt);
       log.debug("stream of session {session_id} done: {frames} frames, tts_first_audio_ms {first_ms}", {
         session_id: session.id,
         model_id: session.modelId,
@@ -155,6 +160,7 @@ export class SynthesisStream {
         });
       }
       this.#finish(this.#clientGone ? null : reason);
+      this.#record(session.modelId, signal.aborted ? "cancelled" : "error", writer, startedAt);
       // The adapter has seen the abort (or failed); closing its input and returning lets it clean up.
       input.close();
       try {
@@ -164,6 +170,14 @@ export class SynthesisStream {
       use.end();
       ticket.finish();
     }
+  }
+
+  #record(model: string, outcome: "ok" | "cancelled" | "error", writer: FrameWriter, startedAt: number): void {
+    const metrics = this.context.metrics;
+    if (!metrics) return;
+    metrics.streams.inc({ model, outcome });
+    if (writer.firstSentAt) metrics.firstFrame.observe(writer.firstSentAt - startedAt, { model });
+    if (writer.bytesSent > 0) metrics.audioSeconds.inc({ model }, writer.bytesSent / 2 / WIRE_SAMPLE_RATE);
   }
 
   async #nextAudio(audio: AsyncIterator<AudioChunk>, signal: AbortSignal): Promise<IteratorResult<AudioChunk>> {

@@ -10,6 +10,8 @@ import { Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { TTSServiceService } from "../../proto/gen/tts.ts";
 import { getLogger } from "../../shared/log/mod.ts";
+import { GpuSampler } from "../../shared/metrics/gpu.ts";
+import { type MetricsServer, startMetricsServer } from "../../shared/metrics/server.ts";
 import { WorkerRegistration } from "../../shared/registry/registration.ts";
 import type { TtsAdapter } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
@@ -18,6 +20,7 @@ import { RpcError } from "./rpc_error.ts";
 import { SessionTable } from "./session_table.ts";
 import { createTtsService } from "./tts_service.ts";
 import { WorkerCore } from "./worker_core.ts";
+import { WorkerMetrics } from "./worker_metrics.ts";
 
 const log = getLogger("worker", "runtime");
 
@@ -62,6 +65,11 @@ export interface StartWorkerOptions {
   maxReceiveMessageBytes?: number;
   /** How often idle models are checked for eviction; default a quarter of the TTL, between 250 ms and 30 s. */
   sweepIntervalMs?: number;
+  /**
+   * The Prometheus listener (`WORKER_METRICS_HOST`/`WORKER_METRICS_PORT`; port 0 = a free one); its address goes in
+   * the registry record so Prometheus finds it. Without it the metrics are still kept (see `core.metrics`).
+   */
+  metrics?: { host: string; port: number; cudaVisibleDevices?: string };
 }
 
 /** Options of {@linkcode RunningWorker.shutdown}. */
@@ -82,6 +90,8 @@ export interface RunningWorker {
   readonly name: string;
   /** Live state (sessions, models, status reports). */
   readonly core: WorkerCore;
+  /** `http://host:port` of the metrics listener, when it has one. */
+  readonly metricsUrl: string | null;
   /**
    * Drains and stops the worker (idempotent; later calls return the same promise). In-process, close the Deno
    * gRPC clients connected to it before the drain ends: the server close can crash them (see `closeServer`).
@@ -124,22 +134,53 @@ function closeServer(server: Server, processExiting: boolean): void {
 
 /** Starts a worker and resolves once it is SERVING (default model loaded, registered when a registry is set). */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const models = new ModelManager({ adapter: options.adapter, ...options.modelManager });
   const sessions = new SessionTable(options.maxSessions);
+  // The metrics read the core's queue depth at scrape time; the core is built once the address is known.
+  let coreRef: WorkerCore | null = null;
+  const metrics = new WorkerMetrics({
+    sessions,
+    models: { status: () => models.status() },
+    queueDepth: () => coreRef?.queueDepth() ?? 0,
+  });
+  const models = new ModelManager({
+    adapter: options.adapter,
+    ...options.modelManager,
+    onLoaded: (modelId, loadMs) => metrics.modelLoad.observe(loadMs, { model: modelId }),
+  });
   const health = new HealthImplementation({ "": "NOT_SERVING", [TTS_SERVICE_NAME]: "NOT_SERVING" });
   const server = new Server({
     "grpc.max_receive_message_length": options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
   });
   const port = await bind(server, bindAddress(options.host, options.port));
   const address = options.advertiseAddress ?? defaultAdvertise(options.host, port);
+  let metricsServer: MetricsServer | null = null;
+  if (options.metrics) {
+    try {
+      metricsServer = await startMetricsServer({
+        ...options.metrics,
+        hostname: options.metrics.host,
+        registry: metrics.registry,
+      });
+    } catch (error) {
+      closeServer(server, false);
+      throw error;
+    }
+  }
   const identity = {
     name: options.name,
     version: options.version,
     address,
     defaultModel: options.defaultModel,
     startedAt: Date.now(),
+    // Others reach the listener on the host they dial for gRPC.
+    metricsAddress: metricsServer ? `${address.slice(0, address.lastIndexOf(":"))}:${metricsServer.port}` : undefined,
   };
   const core = new WorkerCore(identity, options.adapter, models, sessions, options.maxTextChars);
+  core.metrics = metrics;
+  coreRef = core;
+  if (options.adapter.device.startsWith("cuda")) {
+    metrics.enableGpu(new GpuSampler({ visibleDevices: options.metrics?.cudaVisibleDevices }));
+  }
   server.addService(TTSServiceService, createTtsService(core));
   health.addToServer(server);
 
@@ -148,6 +189,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     await models.ensureLoaded(options.defaultModel, { pin: true });
   } catch (error) {
     closeServer(server, false);
+    metrics.close();
+    await metricsServer?.close();
     await models.disposeAll();
     throw new Error(`worker ${options.name}: default model ${options.defaultModel} failed to load: ${error}`, {
       cause: error,
@@ -216,6 +259,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     await new Promise((resolve) => setTimeout(resolve, STATUS_FLUSH_MS));
     closeServer(server, processExiting);
     await models.disposeAll();
+    metrics.close();
+    await metricsServer?.close();
     log.info("worker {name} stopped", { name: options.name });
     resolveClosed();
   }
@@ -225,6 +270,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     address,
     name: options.name,
     core,
+    metricsUrl: metricsServer?.url ?? null,
     closed,
     shutdown(reason: string, options: ShutdownOptions = {}): Promise<void> {
       closing ??= drainAndStop(reason, options.processExiting ?? false);

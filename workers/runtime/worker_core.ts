@@ -13,6 +13,7 @@ import type { ModelDescriptor, TtsAdapter } from "./adapter.ts";
 import type { ModelManager, ResidentModelStatus } from "./model_manager.ts";
 import type { SessionTable } from "./session_table.ts";
 import type { SynthesisContext, SynthesisStream } from "./synthesis_stream.ts";
+import type { WorkerMetrics } from "./worker_metrics.ts";
 
 const log = getLogger("worker", "runtime");
 
@@ -25,6 +26,8 @@ export interface WorkerIdentity {
   defaultModel: string;
   /** Unix epoch ms. */
   startedAt: number;
+  /** `host:port` of the Prometheus listener, when there is one. */
+  metricsAddress?: string;
 }
 
 /** Live state shared by the gRPC service, the shutdown sequence and the registry snapshot. */
@@ -32,6 +35,8 @@ export class WorkerCore implements SynthesisContext {
   readonly streams = new Set<SynthesisStream>();
   /** Called when sessions or resident models changed (the worker re-publishes its registry record). */
   onLoadChanged: () => void = () => {};
+  /** Where synthesis streams report latency and output (set by `startWorker`). */
+  metrics: WorkerMetrics | null = null;
   #draining: string | null = null;
   #catalogue: ModelDescriptor[] = [];
 
@@ -142,6 +147,7 @@ export class WorkerCore implements SynthesisContext {
     return {
       name: this.identity.name,
       address: this.identity.address,
+      ...(this.identity.metricsAddress ? { metricsAddress: this.identity.metricsAddress } : {}),
       adapter: this.adapter.type,
       version: this.identity.version,
       startedAt: this.identity.startedAt,

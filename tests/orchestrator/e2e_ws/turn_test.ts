@@ -129,11 +129,12 @@ Deno.test("e2e websocket: spoken turns, pacing, isolation, health and metrics", 
       assert.equal(live.status, 200);
       await live.body?.cancel();
       const metrics = await (await fetch(`${stack.orchestrator.healthUrl}/metrics`)).text();
-      const count = Number(/^voice_to_voice_ms_count (\d+)$/m.exec(metrics)?.[1]);
-      assert.ok(count >= 4, `voice_to_voice_ms_count ${count}`);
-      assert.match(metrics, /^frame_jitter_ms_bucket\{le="5"\} \d+$/m);
+      const count = Number(/^voicechat_voice_to_voice_seconds_count (\d+)$/m.exec(metrics)?.[1]);
+      assert.ok(count >= 4, `voicechat_voice_to_voice_seconds_count ${count}`);
+      assert.match(metrics, /^voicechat_frame_jitter_seconds_bucket\{le="0\.005"\} \d+$/m);
       assert.match(metrics, /^process_resident_memory_bytes \d+$/m);
-      assert.match(metrics, /^worker_queue_depth\{worker="[^"]+"\} \d+$/m);
+      assert.match(metrics, /^voicechat_worker_queue_depth\{worker="[^"]+"\} \d+$/m);
+      assert.match(metrics, /^voicechat_sessions_total\{transport="websocket"\} [1-9]\d*$/m);
       for (const line of metrics.split("\n").filter((l) => l && !l.startsWith("#"))) {
         assert.match(line, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eInfNa]+$/, line);
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { evaluateReadiness, startHealthServer } from "../../../orchestrator/http/health_server.ts";
-import { MetricsRegistry } from "../../../orchestrator/metrics/registry.ts";
+import { MetricsRegistry } from "../../../shared/metrics/registry.ts";
 import { freePort } from "../../helpers/ports.ts";
 
 Deno.test("health: ready only when every required check passes; the body names what is missing", async () => {

@@ -173,3 +173,18 @@ Deno.test("a cross-field problem is reported next to an unrelated bad value", ()
   );
   assert.deepEqual(problems.map((p) => p.variable).sort(), ["DEFAULT_MODEL", "LOG_FORMAT"]);
 });
+
+Deno.test("WORKER_METRICS_PORT takes a port, 0 for a free one, or off; the listener binds WORKER_GRPC_HOST unless told", () => {
+  assert.equal(okOf(load({})).config.WORKER_METRICS_PORT, 0);
+  assert.equal(okOf(load({})).config.WORKER_METRICS_HOST, "0.0.0.0");
+  const fixed = okOf(load({ WORKER_METRICS_PORT: "9464", WORKER_GRPC_HOST: "10.1.2.3" })).config;
+  assert.equal(fixed.WORKER_METRICS_PORT, 9464);
+  assert.equal(fixed.WORKER_METRICS_HOST, "10.1.2.3");
+  assert.equal(okOf(load({ WORKER_METRICS_PORT: "OFF" })).config.WORKER_METRICS_PORT, "off");
+  assert.equal(okOf(load({ WORKER_METRICS_HOST: "127.0.0.1" })).config.WORKER_METRICS_HOST, "127.0.0.1");
+  for (const bad of ["70000", "-1", "metrics"]) {
+    const problem = problemFor(problemsOf(load({ WORKER_METRICS_PORT: bad })), "WORKER_METRICS_PORT");
+    assert.match(problem.problem, /from 0 to 65535, or off/);
+  }
+  assert.ok(problemFor(problemsOf(load({ WORKER_METRICS_HOST: "http://x" })), "WORKER_METRICS_HOST"));
+});

@@ -1,6 +1,8 @@
 /**
- * A tiny Prometheus registry: counters, gauges (set or sampled at scrape time) and histograms with fixed buckets,
- * each with optional labels, rendered in the text exposition format 0.0.4.
+ * A tiny Prometheus registry shared by the orchestrator and the workers: counters, gauges (set or sampled at scrape
+ * time) and histograms with fixed buckets, each with optional labels, rendered in the text exposition format 0.0.4.
+ * Metrics are in base units (`_seconds`, `_bytes`); code that measures in milliseconds records through
+ * {@linkcode MillisecondHistogram} so the conversion lives in one place.
  *
  * @module
  */
@@ -45,16 +47,19 @@ export class Counter implements Metric {
   #values = new Map<string, number>();
   constructor(readonly name: string, readonly help: string) {}
 
+  /** Adds `by` (default 1) to the series of `labels`. */
   inc(labels?: Labels, by = 1): void {
     if (by < 0) throw new RangeError(`counter ${this.name} cannot decrease`);
     const key = labelKey(labels);
     this.#values.set(key, (this.#values.get(key) ?? 0) + by);
   }
 
+  /** The current value of the series of `labels`. */
   get(labels?: Labels): number {
     return this.#values.get(labelKey(labels)) ?? 0;
   }
 
+  /** The exposition text of this metric. */
   render(): string {
     let out = header(this.name, this.help, "counter");
     if (this.#values.size === 0) out += series(this.name, "", 0);
@@ -63,28 +68,38 @@ export class Counter implements Metric {
   }
 }
 
+/** One labelled value returned by a sampled gauge. */
+export interface GaugeSample {
+  labels?: Labels;
+  value: number;
+}
+
 /** A value that goes up and down; optionally sampled by a callback at scrape time. */
 export class Gauge implements Metric {
   #values = new Map<string, number>();
   constructor(
     readonly name: string,
     readonly help: string,
-    readonly sample?: () => Array<{ labels?: Labels; value: number }> | number,
+    readonly sample?: () => GaugeSample[] | number,
   ) {}
 
+  /** Sets the series of `labels` to `value`. */
   set(value: number, labels?: Labels): void {
     this.#values.set(labelKey(labels), value);
   }
 
+  /** Adds `delta` (may be negative) to the series of `labels`. */
   add(delta: number, labels?: Labels): void {
     const key = labelKey(labels);
     this.#values.set(key, (this.#values.get(key) ?? 0) + delta);
   }
 
+  /** The current value of the series of `labels` (set values only, not sampled ones). */
   get(labels?: Labels): number {
     return this.#values.get(labelKey(labels)) ?? 0;
   }
 
+  /** The exposition text of this metric; a sampled gauge calls its callback now. */
   render(): string {
     let out = header(this.name, this.help, "gauge");
     if (this.sample) {
@@ -115,6 +130,7 @@ export class Histogram implements Metric {
     if (this.buckets.length === 0) throw new RangeError(`histogram ${name} needs at least one bucket`);
   }
 
+  /** Counts one observation (non-finite values are ignored). */
   observe(value: number, labels?: Labels): void {
     if (!Number.isFinite(value)) return;
     const key = labelKey(labels);
@@ -133,6 +149,7 @@ export class Histogram implements Metric {
     return this.#series.get(labelKey(labels))?.count ?? 0;
   }
 
+  /** The exposition text of this metric. */
   render(): string {
     let out = header(this.name, this.help, "histogram");
     const entries = this.#series.size
@@ -151,20 +168,52 @@ export class Histogram implements Metric {
   }
 }
 
+/**
+ * A `_seconds` histogram fed in milliseconds, the unit the session and worker clocks measure in: the conversion to
+ * Prometheus's base unit happens here and nowhere else.
+ */
+export class MillisecondHistogram {
+  constructor(readonly seconds: Histogram) {}
+
+  /** Counts one observation given in milliseconds. */
+  observe(ms: number, labels?: Labels): void {
+    this.seconds.observe(ms / 1000, labels);
+  }
+
+  /** Number of observations (for tests and benches). */
+  count(labels?: Labels): number {
+    return this.seconds.count(labels);
+  }
+}
+
 /** A set of metrics rendered together. */
 export class MetricsRegistry {
   #metrics = new Map<string, Metric>();
 
+  /** Adds a counter. */
   counter(name: string, help: string): Counter {
     return this.#add(new Counter(name, help));
   }
 
+  /** Adds a gauge; with `sample`, its values are read at scrape time. */
   gauge(name: string, help: string, sample?: Gauge["sample"]): Gauge {
     return this.#add(new Gauge(name, help, sample));
   }
 
+  /** Adds a histogram with these upper bucket bounds. */
   histogram(name: string, help: string, buckets: readonly number[]): Histogram {
     return this.#add(new Histogram(name, help, buckets));
+  }
+
+  /** Adds a `_seconds` histogram (buckets in seconds) that is fed in milliseconds. */
+  histogramMs(name: string, help: string, bucketsSeconds: readonly number[]): MillisecondHistogram {
+    if (!name.endsWith("_seconds")) throw new RangeError(`histogram ${name} is fed in ms but exported in seconds`);
+    return new MillisecondHistogram(this.histogram(name, help, bucketsSeconds));
+  }
+
+  /** Names of the registered metrics (the dashboard test checks its queries against them). */
+  names(): string[] {
+    return [...this.#metrics.keys()];
   }
 
   /** The exposition text (content type {@linkcode PROMETHEUS_CONTENT_TYPE}). */

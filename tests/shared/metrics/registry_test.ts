@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MetricsRegistry } from "../../../orchestrator/metrics/registry.ts";
+import { MetricsRegistry } from "../../../shared/metrics/registry.ts";
 
 Deno.test("metrics registry: renders counters, gauges and cumulative histograms in the text format", () => {
   const registry = new MetricsRegistry();
@@ -52,4 +52,18 @@ Deno.test("metrics registry: bad names, duplicates and decreasing counters are r
   registry.counter("ok_total", "x");
   assert.throws(() => registry.gauge("ok_total", "x"), /registered twice/);
   assert.throws(() => registry.counter("c2_total", "x").inc(undefined, -1), /cannot decrease/);
+});
+
+Deno.test("metrics registry: a millisecond histogram records seconds, and only under a _seconds name", () => {
+  const registry = new MetricsRegistry();
+  const h = registry.histogramMs("turn_seconds", "t", [0.1, 0.5]);
+  h.observe(120);
+  h.observe(40);
+  assert.equal(h.count(), 2);
+  const text = registry.render();
+  assert.match(text, /^turn_seconds_bucket\{le="0\.1"\} 1$/m);
+  assert.match(text, /^turn_seconds_bucket\{le="0\.5"\} 2$/m);
+  assert.match(text, /^turn_seconds_sum 0\.16$/m);
+  assert.throws(() => registry.histogramMs("turn_ms", "t", [1]), /exported in seconds/);
+  assert.deepEqual(registry.names(), ["turn_seconds"]);
 });
