@@ -20,6 +20,7 @@ import { selectAsrEngine } from "./asr/select.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./http/health_server.ts";
 import { type PublicServer, startPublicServer } from "./http/public_server.ts";
 import { createWebSide } from "./http/web_side.ts";
+import { wantsGpuMetrics } from "../shared/config/common.ts";
 import { GpuSampler } from "../shared/metrics/gpu.ts";
 import { OrchestratorMetrics } from "./metrics/orchestrator_metrics.ts";
 import { workerTargets } from "./metrics/service_discovery.ts";
@@ -110,7 +111,7 @@ export async function startOrchestrator(
   const metrics = new OrchestratorMetrics(ttsRouter, {
     directory,
     expectedModels: [config.DEFAULT_MODEL],
-    gpu: asrEngine.device === "cuda"
+    gpu: wantsGpuMetrics(config.GPU_METRICS, asrEngine.device ?? "cpu")
       ? new GpuSampler({ visibleDevices: Deno.env.get("CUDA_VISIBLE_DEVICES") })
       : undefined,
   });

@@ -14,6 +14,16 @@ export const LOG_FORMATS = ["json", "text"] as const;
 /** A log format as configured by `LOG_FORMAT`. */
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+/** Choices of `GPU_METRICS`. */
+export const GPU_METRICS_MODES = ["auto", "on", "off"] as const;
+/** When a process reads its GPU for the metrics (`GPU_METRICS`). */
+export type GpuMetricsMode = (typeof GPU_METRICS_MODES)[number];
+
+/** Whether a process on `device` (`cpu`, `cuda`, `cuda:1`) exports GPU gauges under `mode`. */
+export function wantsGpuMetrics(mode: GpuMetricsMode, device: string): boolean {
+  return mode === "on" || (mode === "auto" && device.startsWith("cuda"));
+}
+
 /** Fields shared by every service schema (spread into each service's shape). */
 export const commonFields = {
   /** Lowest level that is logged. */
@@ -24,4 +34,6 @@ export const commonFields = {
   REDIS_URL: urlField("redis://127.0.0.1:6379", ["redis", "rediss"]),
   /** Turns warnings that have a fallback (a missing voicepack) into errors. */
   STRICT_CONFIG: boolField(false),
+  /** GPU gauges from nvidia-smi: `auto` = when the process computes on CUDA, `on` = always, `off` = never. */
+  GPU_METRICS: enumField(GPU_METRICS_MODES, "auto"),
 };

@@ -121,6 +121,7 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<void> {
       metrics: config.WORKER_METRICS_PORT === "off" ? undefined : {
         host: config.WORKER_METRICS_HOST,
         port: config.WORKER_METRICS_PORT,
+        gpu: config.GPU_METRICS,
         cudaVisibleDevices: config.CUDA_VISIBLE_DEVICES || undefined,
       },
       maxSessions: config.WORKER_MAX_SESSIONS,

@@ -10,6 +10,7 @@ import { Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { TTSServiceService } from "../../proto/gen/tts.ts";
 import { getLogger } from "../../shared/log/mod.ts";
+import { type GpuMetricsMode, wantsGpuMetrics } from "../../shared/config/common.ts";
 import { GpuSampler } from "../../shared/metrics/gpu.ts";
 import { type MetricsServer, startMetricsServer } from "../../shared/metrics/server.ts";
 import { WorkerRegistration } from "../../shared/registry/registration.ts";
@@ -69,7 +70,7 @@ export interface StartWorkerOptions {
    * The Prometheus listener (`WORKER_METRICS_HOST`/`WORKER_METRICS_PORT`; port 0 = a free one); its address goes in
    * the registry record so Prometheus finds it. Without it the metrics are still kept (see `core.metrics`).
    */
-  metrics?: { host: string; port: number; cudaVisibleDevices?: string };
+  metrics?: { host: string; port: number; gpu?: GpuMetricsMode; cudaVisibleDevices?: string };
 }
 
 /** Options of {@linkcode RunningWorker.shutdown}. */
@@ -178,7 +179,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const core = new WorkerCore(identity, options.adapter, models, sessions, options.maxTextChars);
   core.metrics = metrics;
   coreRef = core;
-  if (options.adapter.device.startsWith("cuda")) {
+  if (options.metrics && wantsGpuMetrics(options.metrics.gpu ?? "auto", options.adapter.device)) {
     metrics.enableGpu(new GpuSampler({ visibleDevices: options.metrics?.cudaVisibleDevices }));
   }
   server.addService(TTSServiceService, createTtsService(core));
