@@ -12,6 +12,7 @@ import {
   type StartSessionResponse,
   type TTSServiceClient,
 } from "../../proto/gen/tts.ts";
+import { contextMetadataPairs, type LogContext, logContext } from "../../shared/log/context.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 
 const log = getLogger("orchestrator", "routing");
@@ -50,6 +51,16 @@ function deadline(timeoutMs: number): { deadline: Date } {
   return { deadline: new Date(Date.now() + timeoutMs) };
 }
 
+/**
+ * Metadata carrying the session and request ids of `context` (default: the running call tree) to the worker, so
+ * its log lines for this work carry the same ids as ours.
+ */
+export function contextMetadata(context: LogContext = logContext()): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of contextMetadataPairs(context)) metadata.set(key, value);
+  return metadata;
+}
+
 /** StartSession with a deadline. */
 export function startSession(
   client: TTSServiceClient,
@@ -57,7 +68,7 @@ export function startSession(
   timeoutMs: number,
 ): Promise<StartSessionResponse> {
   return new Promise((resolve, reject) => {
-    client.startSession(request, new Metadata(), deadline(timeoutMs), (error, response) => {
+    client.startSession(request, contextMetadata(), deadline(timeoutMs), (error, response) => {
       if (error) reject(error);
       else resolve(response);
     });

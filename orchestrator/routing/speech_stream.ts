@@ -7,9 +7,10 @@
  */
 import { status } from "@grpc/grpc-js";
 import { type AudioFrame, ControlCommand } from "../../proto/gen/tts.ts";
+import { type LogContext, logContext, withLogContext } from "../../shared/log/context.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import type { SpeechStream, TtsFrame } from "./contract.ts";
-import { describeError, grpcCode, isRequestError, tryControl } from "./rpc.ts";
+import { contextMetadata, describeError, grpcCode, isRequestError, tryControl } from "./rpc.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import { StallWatch } from "./stall_watch.ts";
 import { SynthesisCall } from "./synthesis_call.ts";
@@ -41,6 +42,8 @@ export class RoutedSpeechStream implements SpeechStream {
   #done = false;
   #error: Error | null = null;
   readonly #stallWatch: StallWatch;
+  /** The session and request ids of the response that opened the stream; failovers (run from gRPC events) reuse them. */
+  readonly #context: LogContext = logContext();
 
   private constructor(host: StreamHost, request: RoutedStreamRequest) {
     this.#host = host;
@@ -161,7 +164,7 @@ export class RoutedSpeechStream implements SpeechStream {
         this.#host.unplace(placement, "reuse");
       },
       failed: (error) => this.#call === call && this.#onCallFailed(error),
-    });
+    }, contextMetadata(this.#context));
     this.#call = call;
     for (const piece of this.#ledger.piecesFrom(fromOffset)) call.send(piece.text, piece.flush);
     if (this.#ledger.ended) call.endInput();
@@ -221,7 +224,11 @@ export class RoutedSpeechStream implements SpeechStream {
     else void this.#redispatch(placement.worker, reason);
   }
 
-  async #redispatch(from: string, reason: string): Promise<void> {
+  #redispatch(from: string, reason: string): Promise<void> {
+    return withLogContext(this.#context, () => this.#redispatchNow(from, reason));
+  }
+
+  async #redispatchNow(from: string, reason: string): Promise<void> {
     if (this.#redispatching) return;
     if (++this.#failovers > this.#host.maxFailovers) {
       this.#finish(

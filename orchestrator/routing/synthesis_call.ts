@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ClientDuplexStream, ServiceError } from "@grpc/grpc-js";
+import { type ClientDuplexStream, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { AudioFrame, TextChunk, TTSServiceClient } from "../../proto/gen/tts.ts";
 
 /** How a call reports back. Nothing is reported after `cancel()`. */
@@ -27,8 +27,14 @@ export class SynthesisCall {
   /** Settles when the call is over, however it ended. */
   readonly settled: Promise<void> = new Promise((resolve) => this.#resolveSettled = resolve);
 
-  constructor(client: TTSServiceClient, readonly workerSessionId: string, readonly events: SynthesisCallEvents) {
-    this.#call = client.synthesize();
+  /** `metadata` carries the session and request ids into the worker's logs (see `contextMetadata`). */
+  constructor(
+    client: TTSServiceClient,
+    readonly workerSessionId: string,
+    readonly events: SynthesisCallEvents,
+    metadata: Metadata = new Metadata(),
+  ) {
+    this.#call = client.synthesize(metadata);
     this.#call.on("data", (frame: AudioFrame) => {
       if (this.#over || this.#sawFinal) return;
       if (frame.isFinal) this.#sawFinal = true;

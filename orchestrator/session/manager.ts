@@ -5,7 +5,7 @@
  * @module
  */
 import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
-import { getLogger } from "../../shared/log/mod.ts";
+import { getLogger, withLogContext } from "../../shared/log/mod.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
 import { CloseCode } from "../../shared/protocol/limits.ts";
 import type { ResponderSet } from "../responder/select.ts";
@@ -116,21 +116,23 @@ export class SessionManager {
       noiseW: start.options?.noiseW,
     };
     const id = crypto.randomUUID();
-    const session = new Session({
-      id,
-      output,
-      clock: options.clock ?? systemClock,
-      settings: { ...options.turn, language, model, voice, affinityKey: principal },
-      createSpeechInput: (listener) => options.createSpeechInput(listener, { language, inputSampleRate }),
-      responder,
-      router: options.router,
-      metrics: options.metrics,
-      onEnded: () => {
-        this.#sessions.delete(id);
-        options.metrics?.sessionClosed(request.transport);
-        log.info("session {id} ended ({n} open)", { id, n: this.#sessions.size });
-      },
-    });
+    // Timers and promises the session creates carry its id into every log line (see `inLogContext`).
+    const session = withLogContext({ session_id: id }, () =>
+      new Session({
+        id,
+        output,
+        clock: options.clock ?? systemClock,
+        settings: { ...options.turn, language, model, voice, affinityKey: principal },
+        createSpeechInput: (listener) => options.createSpeechInput(listener, { language, inputSampleRate }),
+        responder,
+        router: options.router,
+        metrics: options.metrics,
+        onEnded: () => {
+          this.#sessions.delete(id);
+          options.metrics?.sessionClosed(request.transport);
+          log.info("session {id} ended ({n} open)", { id, n: this.#sessions.size });
+        },
+      }));
     this.#sessions.set(id, { session, principal });
     options.metrics?.sessionOpened(request.transport);
     log.info("session {id} started on {transport} for {principal}", { id, transport: request.transport, principal });
@@ -144,11 +146,24 @@ export class SessionManager {
       outputSampleRate: WIRE_SAMPLE_RATE,
       frameMs: FRAME_MS,
     });
-    return session;
+    return inLogContext(session, { session_id: id });
   };
 
   /** Ends every session (shutdown). */
   endAll(): void {
     for (const { session } of [...this.#sessions.values()]) session.end("server_shutdown");
   }
+}
+
+/**
+ * The session's input with every call run in the session's log context, so whatever a frame or message sets off
+ * (VAD, ASR, the response, the worker calls) logs with `session_id`.
+ */
+function inLogContext(input: SessionInput, fields: Record<string, string>): SessionInput {
+  return {
+    audio: (frame) => withLogContext(fields, () => input.audio(frame)),
+    text: (text) => withLogContext(fields, () => input.text(text)),
+    control: (action) => withLogContext(fields, () => input.control(action)),
+    end: (reason) => withLogContext(fields, () => input.end(reason)),
+  };
 }

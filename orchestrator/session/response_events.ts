@@ -5,11 +5,14 @@
  * @module
  */
 import { FRAME_MS } from "../../shared/audio/format.ts";
+import { getLogger } from "../../shared/log/mod.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
 import type { ServerEvent } from "../../shared/protocol/server_events.ts";
 import type { AgentResponse, ResponseListener } from "./agent_response.ts";
 import type { Conversation } from "./conversation.ts";
 import type { TurnEvent } from "./turn_state.ts";
+
+const log = getLogger("orchestrator", "response");
 
 /** The parts of a session a response reports into. */
 export interface ResponseHost {
@@ -57,6 +60,14 @@ export function responseListener(host: ResponseHost, get: () => AgentResponse): 
       host.conversation.addUser(response.input);
       host.conversation.addAssistant(text);
       host.releaseResponse();
+      // One line per answered turn with its figures; the ids are explicit because the pacer's timer, not the
+      // response's call tree, reports the end.
+      log.info("response {request_id} done: {frames} frames, voice_to_voice_ms {v2v}", {
+        request_id: response.id,
+        frames: response.framesSent,
+        v2v: response.timing.metrics().voice_to_voice_ms,
+        ...response.timing.metrics(),
+      });
       host.emit({
         type: "response.done",
         responseId: response.id,
@@ -75,6 +86,11 @@ export function responseListener(host: ResponseHost, get: () => AgentResponse): 
       host.conversation.addAssistant(heard, heard.length < response.spokenText.trim().length);
       host.releaseResponse();
       const code = kind === "responder" ? "responder_failed" : "tts_failed";
+      log.warn("response {request_id} failed ({code}): {error}", {
+        request_id: response.id,
+        code,
+        error: error.message,
+      });
       host.metrics?.errors.inc({ code });
       host.emit({ type: "error", code, message: `${kind} failed: ${error.message}`, fatal: false });
       host.dispatch({ type: "response_failed" });

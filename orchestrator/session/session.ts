@@ -5,7 +5,7 @@
  * @module
  */
 import { FRAME_MS } from "../../shared/audio/format.ts";
-import { getLogger } from "../../shared/log/mod.ts";
+import { getLogger, withLogContext } from "../../shared/log/mod.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
 import type { ControlAction } from "../../shared/protocol/client_messages.ts";
 import type { ServerEvent } from "../../shared/protocol/server_events.ts";
@@ -285,7 +285,9 @@ export class Session implements SessionInput, ResponseHost {
     this.response = response;
     this.options.metrics?.turnsTotal.inc();
     this.emit({ type: "response.started", turn: this.turn, responseId: response.id, input: text });
-    response.run().catch((error) => log.error("response {id} crashed: {error}", { id: response.id, error }));
+    // Everything the response logs, and the worker calls it makes, carry its id as request_id.
+    withLogContext({ request_id: response.id }, () => response.run())
+      .catch((error) => log.error("response {id} crashed: {error}", { id: response.id, error }));
   }
 
   /** Stops the current response and drops its unsent audio. */

@@ -92,9 +92,24 @@ export function formatProblemReport(service: string, problems: readonly ConfigPr
 }
 
 /**
+ * A report printed before logging is set up, in the format `LOG_FORMAT` asks for: with `json`, one JSON object
+ * (the shape of `shared/log/format.ts` lines, logger `voice.config`) so a log pipeline never meets a stray text line.
+ */
+function reportLine(env: Env, service: string, level: "warning" | "error", text: string): string {
+  if (env.LOG_FORMAT?.trim().toLowerCase() !== "json") return text;
+  return JSON.stringify({
+    "@timestamp": new Date().toISOString(),
+    level,
+    logger: "voice.config",
+    message: text,
+    service,
+  });
+}
+
+/**
  * Loads the configuration or stops the process: on any error every problem is printed to stderr and the process
  * exits with status 1. Warnings are printed to stderr once (logging is not set up yet at this point, and the
- * level and format come from this very config) and the service starts.
+ * level and format come from this very config) and the service starts. Both are JSON lines under `LOG_FORMAT=json`.
  */
 export function loadConfigOrExit<T>(
   schema: z.ZodType<T>,
@@ -104,9 +119,11 @@ export function loadConfigOrExit<T>(
 ): T {
   const result = loadConfig(schema, env, { service, checks });
   if (!result.ok) {
-    console.error(formatProblemReport(service, result.problems));
+    console.error(reportLine(env, service, "error", formatProblemReport(service, result.problems)));
     Deno.exit(1);
   }
-  for (const line of result.warnings) console.error(`${service}: configuration warning\n${line}`);
+  for (const line of result.warnings) {
+    console.error(reportLine(env, service, "warning", `${service}: configuration warning\n${line}`));
+  }
   return result.config;
 }

@@ -20,3 +20,4 @@ export function getLogger(...category: string[]): Logger {
 }
 
 export { type LoggingOptions, setupLogging, teardownLogging } from "./setup.ts";
+export { logContext, withLogContext } from "./context.ts";

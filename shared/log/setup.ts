@@ -3,14 +3,15 @@
  * lines (`text`, coloured only on a terminal and when `NO_COLOR` is not set), filtered at `LOG_LEVEL`.
  *
  * Context fields: `service` and `worker` from here are on every line; add per-session fields with
- * `getLogger(...).with({ session_id, model_id })`, or for a whole async call tree with LogTape's `withContext`.
+ * `getLogger(...).with({ session_id, model_id })`, or for a whole async call tree with `withLogContext`
+ * (`context.ts`), which also carries `session_id` and `request_id` to the workers.
  * Keep per-frame logging at `debug`.
  *
  * @module
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import type { LogFormat, LogLevel } from "../config/common.ts";
+import { logContextStorage } from "./context.ts";
 import { jsonLine, type StaticFields, textLine } from "./format.ts";
 import { ROOT_CATEGORY } from "./mod.ts";
 
@@ -66,7 +67,7 @@ export function setupLogging(options: LoggingOptions): void {
     : (record: LogRecord) => textLine(record, fields, colors);
   configureSync({
     reset: true,
-    contextLocalStorage: new AsyncLocalStorage(),
+    contextLocalStorage: logContextStorage,
     sinks: { out: (record: LogRecord) => write(render(record)) },
     loggers: [
       { category: [ROOT_CATEGORY], sinks: ["out"], lowestLevel: options.level },

@@ -55,7 +55,7 @@ Deno.test("the Grafana dashboard has the structure Grafana loads, uses the provi
   assert.match(datasourceFile, new RegExp(`uid: ${DATASOURCE_UID}\\b`));
   assert.match(datasourceFile, /url: http:\/\/prometheus:9090/);
   const provider = await Deno.readTextFile(`${MONITORING}/grafana/provisioning/dashboards/voice-chat.yml`);
-  assert.match(provider, /path: \/var\/lib\/grafana\/dashboards/);
+  assert.match(provider, /path: \/etc\/grafana\/dashboards/);
   const queries = panels.flatMap((p) => p.targets.map((t) => t.expr));
   // The seed's six: first audio latency, frame jitter, ASR time, worker queue depth, memory, GPU utilisation.
   for (

@@ -165,6 +165,51 @@ Deno.test({
       });
 
       await t.step(
+        "LOG_FORMAT=json: one object per line, and each turn's lines carry its session and request ids in both services",
+        () => {
+          const services = stack.lines.map((l) => /^(orchestrator|worker)\s+\| (.*)$/.exec(l)).filter((m) =>
+            m !== null
+          );
+          // Deno itself announces the task it runs ("Task …") and warns about a missing .env ("Warning …"); every
+          // other line is ours.
+          const ours = services.filter((m) => !/^(Task|Warning) /.test(m[2]));
+          const notJson = ours.filter((m) => {
+            try {
+              const value = JSON.parse(m[2]);
+              return typeof value !== "object" || value === null || !value["@timestamp"] || !value.message;
+            } catch {
+              return true;
+            }
+          });
+          assert.deepEqual(notJson.map((m) => m.input), [], "lines that are not one JSON log object");
+          const records = ours.map((m) => ({ service: m[1], ...JSON.parse(m[2]) }));
+          const done = records.filter((r) => r.service === "orchestrator" && /^response \S+ done/.test(r.message));
+          assert.equal(done.length, 3, "one 'response … done' line per turn");
+          for (const turn of done) {
+            assert.match(turn.request_id, new RegExp(`^${turn.session_id}-r\\d+$`));
+            const lines = records.filter((r) => r.request_id === turn.request_id);
+            assert.deepEqual(
+              lines.filter((r) => r.session_id !== turn.session_id),
+              [],
+              "every line of the turn names its session",
+            );
+            const fromWorker = lines.filter((r) => r.service === "worker");
+            assert.ok(
+              fromWorker.some((r) => /^synthesized /.test(r.message)),
+              `the worker logged turn ${turn.request_id}`,
+            );
+            assert.ok(fromWorker.every((r) => r.worker_session_id?.startsWith(turn.session_id)));
+          }
+          console.log(`${records.length} JSON log lines; turn ${done[0].request_id}:`);
+          console.log(
+            records.filter((r) => r.request_id === done[0].request_id).map((r) => `${r.service}: ${r.message}`).join(
+              "\n",
+            ),
+          );
+        },
+      );
+
+      await t.step(
         "stopping the worker fires NoHealthyWorkerForModel, and it clears when the worker is back",
         async () => {
           const firing = async () =>

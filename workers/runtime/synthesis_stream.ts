@@ -11,6 +11,7 @@
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
 import type { AudioFrame, TextChunk } from "../../proto/gen/tts.ts";
 import { WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
+import { contextFromMetadata, type LogContext, withLogContext } from "../../shared/log/context.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import type { AudioChunk } from "./adapter.ts";
 import { raceAbort } from "./abortable.ts";
@@ -46,6 +47,8 @@ export class SynthesisStream {
   /** Aborted when the client cancels or sends a bad chunk mid-stream. */
   readonly #local = new AbortController();
   #clientGone = false;
+  /** The orchestrator's session and request ids from the call's metadata, for every line this stream logs. */
+  #logFields: LogContext = {};
   #awaitingAudio = false;
   #closed = false;
   #resolveClosed = () => {};
@@ -80,6 +83,7 @@ export class SynthesisStream {
       return this.#fail(new RpcError(status.UNAVAILABLE, refusal));
     }
     this.context.streams.add(this);
+    this.#logFields = contextFromMetadata((key) => this.call.metadata?.get(key)[0]);
     this.call.on("data", (chunk: TextChunk) => this.#onChunk(chunk));
     this.call.on("end", () => {
       if (!this.#input) {
@@ -113,7 +117,11 @@ export class SynthesisStream {
       this.#ticket = session.beginStream();
       this.#session = session;
       this.#input = input;
-      void this.#run(session, input, this.#ticket);
+      const ticket = this.#ticket;
+      void withLogContext(
+        { ...this.#logFields, worker_session_id: session.id },
+        () => this.#run(session, input, ticket),
+      );
     } catch (error) {
       // A bad later chunk stops the running pipeline at once; a bad first chunk ends the call directly.
       if (this.#input) this.#local.abort(toRpcError(error));
@@ -144,8 +152,8 @@ export class SynthesisStream {
       await writer.send(cutter.flush(), cutter.textEnd, true, signal);
       this.#finish(null);
       this.#record(session.modelId, "ok", writer, startedAt);
-      log.debug("stream of session {session_id} done: {frames} frames, tts_first_audio_ms {first_ms}", {
-        session_id: session.id,
+      log.info("synthesized {audio_ms} ms of audio in {frames} frames, first frame after {first_ms} ms", {
+        audio_ms: Math.round((writer.bytesSent / 2 / WIRE_SAMPLE_RATE) * 1000),
         model_id: session.modelId,
         frames: writer.sent,
         first_ms: writer.firstSentAt ? Math.round((writer.firstSentAt - startedAt) * 10) / 10 : null,
@@ -153,8 +161,8 @@ export class SynthesisStream {
     } catch (error) {
       const reason = signal.aborted ? signal.reason : error;
       if (!signal.aborted) {
-        log.warn("synthesis of session {session_id} failed: {error}", {
-          session_id: session.id,
+        log.warn("synthesis of session {worker_session_id} failed: {error}", {
+          worker_session_id: session.id,
           model_id: session.modelId,
           error: error instanceof Error ? error.message : String(error),
         });
@@ -206,7 +214,7 @@ export class SynthesisStream {
     const rpc = toRpcError(error);
     if (!this.#clientGone) {
       log.debug("Synthesize ended with {status}: {message}", {
-        session_id: this.sessionId,
+        worker_session_id: this.sessionId,
         status: statusName(rpc.code),
         message: rpc.message,
       });

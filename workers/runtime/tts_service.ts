@@ -12,6 +12,7 @@ import {
   type TTSServiceServer,
 } from "../../proto/gen/tts.ts";
 import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
+import { contextFromMetadata, withLogContext } from "../../shared/log/context.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { RpcError, statusName, toRpcError, toServiceError } from "./rpc_error.ts";
 import { Session } from "./session.ts";
@@ -25,7 +26,9 @@ const log = getLogger("worker", "rpc");
 /** Wraps an async handler as a grpc-js unary handler that maps every error to its status. */
 function unary<Req, Res>(name: string, handler: (request: Req) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    handler(call.request).then(
+    // The orchestrator's session and request ids (gRPC metadata) go on every line this call logs.
+    const context = contextFromMetadata((key) => call.metadata.get(key)[0]);
+    withLogContext(context, () => handler(call.request)).then(
       (response) => callback(null, response),
       (error) => {
         const rpc = toRpcError(error);
@@ -99,7 +102,11 @@ export function createTtsService(core: WorkerCore): TTSServiceServer {
         }
         core.sessions.add(new Session(request.sessionId, lease, options));
         core.onLoadChanged();
-        log.debug("session {session_id} started on {model_id}", { session_id: request.sessionId, model_id: modelId });
+        log.info("session {worker_session_id} started on {model_id} (model wait {load_ms} ms)", {
+          worker_session_id: request.sessionId,
+          model_id: modelId,
+          load_ms: Math.round(lease.loadMs),
+        });
         return {
           sessionId: request.sessionId,
           modelId,
