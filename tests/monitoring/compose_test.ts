@@ -21,6 +21,10 @@ Deno.test("the compose monitoring profile runs Prometheus and Grafana on loopbac
       assert.equal(hostIp, "127.0.0.1", `${name} publishes ${JSON.stringify(port)} beyond loopback`);
     }
     assert.ok(service.healthcheck?.test, `${name} has a healthcheck`);
+    assert.ok(
+      (service as { deploy?: { resources?: { limits?: { memory?: unknown } } } }).deploy?.resources?.limits?.memory,
+      `${name} has a memory limit`,
+    );
     for (const [dep, { condition }] of Object.entries(service.depends_on ?? {})) {
       assert.equal(condition, "service_healthy", `${name} waits for ${dep}`);
     }
