@@ -77,8 +77,17 @@ export class SessionManager {
     return this.#sessions.get(id)?.session;
   }
 
-  /** The acceptor every transport calls (see `SessionAcceptor`). */
+  /** The acceptor every transport calls (see `SessionAcceptor`). A refusal counts in the errors metric by its code. */
   readonly accept = (request: SessionRequest, output: AgentOutput): SessionInput => {
+    try {
+      return this.#accept(request, output);
+    } catch (error) {
+      if (error instanceof SessionRejectedError) this.#options.metrics?.errors.inc({ code: error.code });
+      throw error;
+    }
+  };
+
+  #accept(request: SessionRequest, output: AgentOutput): SessionInput {
     const options = this.#options;
     const { start, principal } = request;
     if (this.countFor(principal) >= options.maxSessionsPerKey) {
@@ -147,7 +156,7 @@ export class SessionManager {
       frameMs: FRAME_MS,
     });
     return inLogContext(session, { session_id: id });
-  };
+  }
 
   /** Ends every session (shutdown). */
   endAll(): void {

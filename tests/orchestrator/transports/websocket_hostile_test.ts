@@ -59,6 +59,8 @@ Deno.test("websocket: a key holding its maximum of sessions is refused another w
     const c = await VoiceWsClient.connect(stack.server.url, { credential: KEY });
     await assert.rejects(() => c.start(), /too_many_sessions/);
     assert.equal((await c.closed).code, 4029);
+    assert.equal(stack.metrics.errors.get({ code: "too_many_sessions" }), 1, "the refusal counts by its code");
+    assert.equal(stack.metrics.sessionsActive.get({ transport: "websocket" }), 2);
     await a.close();
     await new Promise((r) => setTimeout(r, 50));
     const d = await VoiceWsClient.connect(stack.server.url, { credential: KEY, carrier: "query" });
