@@ -1,13 +1,15 @@
 /**
  * The frames a speech stream received and its consumer has not taken yet, with flow control: past a high-water mark
- * the worker is held back, and let go again once the consumer has drained the queue to the low-water mark.
+ * the worker is held back, and let go again once the consumer has drained the queue to the low-water mark. This is
+ * the one buffer of agent audio between a worker and the wire: the session's pacer takes frames only as it sends
+ * them, so while the session holds its output (barge-in, client pause) the frames wait here and the worker stops.
  *
  * @module
  */
 import type { TtsFrame } from "./contract.ts";
 
-/** A frame before the stream numbers it. */
-export type QueuedFrame = Omit<TtsFrame, "seq">;
+/** A frame waiting for the stream's consumer. */
+export type QueuedFrame = TtsFrame;
 
 /** How the queue holds back and lets go of the producer (the current worker call, which may change). */
 export interface FlowControl {
@@ -41,6 +43,11 @@ export class FrameQueue {
   /** Frames waiting. */
   get length(): number {
     return this.#frames.length;
+  }
+
+  /** Sequence number of the newest frame waiting; undefined when none waits. */
+  get lastSeq(): number | undefined {
+    return this.#frames.at(-1)?.seq;
   }
 
   /** Adds a frame, holds the producer back at the high-water mark, and wakes a waiting consumer. */

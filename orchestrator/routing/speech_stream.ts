@@ -1,7 +1,9 @@
 /**
  * A speech stream routed to a worker, with failover: if the worker breaks mid-response (stream error, health
- * NOT_SERVING, left the registry, or no audio while audio is due), the text not yet fully spoken goes to another
- * worker and the frames continue with the same sequence numbering.
+ * NOT_SERVING, left the registry, or no audio while audio is due), the text whose audio has not fully arrived goes to
+ * another worker and the frames continue with the same sequence numbering: each frame keeps its worker's own
+ * `sequence_number` plus a per-call offset (the number of the last frame kept from the calls before), so a frame a
+ * worker skipped or repeated shows downstream as a gap, across failovers too.
  *
  * @module
  */
@@ -30,7 +32,10 @@ export class RoutedSpeechStream implements SpeechStream {
     release: () => this.#call?.resumeDelivery(),
   });
   readonly #avoid = new Set<string>();
-  #seq = 0;
+  /** Sequence number of the last frame handed to the consumer. */
+  #lastYielded = 0;
+  /** Sequence number of the last frame queued: the current call's frames continue from it. */
+  #lastQueued = 0;
   #placement: Placement | null = null;
   #call: SynthesisCall | null = null;
   #lastWorker = "";
@@ -68,7 +73,7 @@ export class RoutedSpeechStream implements SpeechStream {
     return this.#done ? null : this.#placement?.address ?? null;
   }
 
-  /** The text of the stream so far and how much of it was spoken (for heard-text accounting and tests). */
+  /** The text of the stream so far and how much of its audio arrived (for failover and tests). */
   get ledger(): TextLedger {
     return this.#ledger;
   }
@@ -137,7 +142,8 @@ export class RoutedSpeechStream implements SpeechStream {
       while (true) {
         const next = this.#queue.shift();
         if (next) {
-          yield { ...next, seq: ++this.#seq };
+          this.#lastYielded = next.seq;
+          yield next;
           continue;
         }
         if (this.#done) {
@@ -155,8 +161,9 @@ export class RoutedSpeechStream implements SpeechStream {
   #attach(placement: Placement, fromOffset: number): void {
     this.#placement = placement;
     this.#lastWorker = placement.worker;
+    const seqOffset = this.#lastQueued;
     const call: SynthesisCall = new SynthesisCall(placement.channel.client, placement.lease.id, {
-      frame: (frame) => this.#call === call && this.#onFrame(frame, fromOffset),
+      frame: (frame) => this.#call === call && this.#onFrame(frame, fromOffset, seqOffset),
       done: () => {
         if (this.#call !== call) return;
         this.#call = null;
@@ -171,7 +178,7 @@ export class RoutedSpeechStream implements SpeechStream {
     this.#armStallWatch();
   }
 
-  #onFrame(frame: AudioFrame, base: number): void {
+  #onFrame(frame: AudioFrame, base: number, seqOffset: number): void {
     const length = this.#ledger.length;
     const textStart = Math.min(base + frame.textStart, length);
     const textEnd = Math.min(base + frame.textEnd, length);
@@ -179,7 +186,9 @@ export class RoutedSpeechStream implements SpeechStream {
     else this.#ledger.received(textStart, textEnd);
     const audio = frame.audio;
     const pcm = new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength);
-    this.#queue.push({ pcm, textStart, textEnd, isFinal: frame.isFinal, worker: this.worker });
+    const seq = seqOffset + frame.sequenceNumber;
+    this.#lastQueued = seq;
+    this.#queue.push({ pcm, seq, textStart, textEnd, isFinal: frame.isFinal, worker: this.worker });
     if (frame.isFinal) this.#finish(null);
     this.#armStallWatch();
   }
@@ -200,7 +209,7 @@ export class RoutedSpeechStream implements SpeechStream {
     this.#failover(`Synthesize failed: ${describeError(error)}`, grpcCode(error) !== status.NOT_FOUND);
   }
 
-  /** Leaves the current worker and re-dispatches the unspoken text (now, or on resume when paused). */
+  /** Leaves the current worker and re-dispatches the text whose audio did not fully arrive (now, or on resume when paused). */
   #failover(reason: string, avoidWorker: boolean): void {
     const placement = this.#placement;
     if (!placement || this.#stopped || this.#done) return;
@@ -210,10 +219,11 @@ export class RoutedSpeechStream implements SpeechStream {
     this.#stallWatch.cancel();
     this.#host.unplace(placement, "discard");
     if (avoidWorker) this.#avoid.add(placement.address);
-    // Frames of the unfinished span that the consumer has not taken yet will be spoken again: drop them here so
+    // Frames of the unfinished span that the consumer has not taken yet will be synthesized again: drop them here so
     // that only what was already handed out can repeat.
-    const resumeAt = this.#ledger.spokenUpTo;
+    const resumeAt = this.#ledger.resumeOffset;
     this.#queue.retain((frame) => frame.isFinal || frame.textStart < resumeAt);
+    this.#lastQueued = this.#queue.lastSeq ?? this.#lastYielded;
     log.warn("worker {worker} failed mid-stream ({reason}); re-dispatching from text offset {offset}", {
       worker: placement.worker,
       reason,
@@ -256,7 +266,7 @@ export class RoutedSpeechStream implements SpeechStream {
       this.#host.unplace(placement, "reuse");
       return;
     }
-    const fromOffset = this.#ledger.spokenUpTo;
+    const fromOffset = this.#ledger.resumeOffset;
     this.#attach(placement, fromOffset);
     if (this.#paused) await this.#control(ControlCommand.CONTROL_COMMAND_PAUSE);
     log.info("speech stream moved from {from} to {to} at text offset {offset}", {
@@ -284,7 +294,7 @@ export class RoutedSpeechStream implements SpeechStream {
     this.#stallWatch.cancel();
     if (!this.#call || this.#paused || this.#queue.held || this.#done) return;
     const ledger = this.#ledger;
-    if (ledger.flushedUpTo <= ledger.heardUpTo && !ledger.ended) return;
+    if (ledger.flushedUpTo <= ledger.receivedUpTo && !ledger.ended) return;
     const call = this.#call, placement = this.#placement;
     const ms = this.#stallWatch.ms;
     this.#stallWatch.arm({

@@ -1,11 +1,12 @@
 /**
- * The text of one speech stream and how much of it has been spoken, so that after a worker failure the router can
- * re-send exactly the text whose audio was not fully received.
+ * The text of one speech stream and how much of its audio has arrived from the worker, so that after a worker
+ * failure the router can re-send exactly the text whose audio was not fully received. ("Heard" is kept for what the
+ * client was sent: `orchestrator/session/heard_text.ts`.)
  *
  * Offsets are UTF-16 offsets into the concatenation of everything pushed. A worker labels each frame with the span
- * of text it speaks; a frame whose span starts at `s` proves that all text before `s` has been fully spoken
+ * of text it speaks; a frame whose span starts at `s` proves that all audio of the text before `s` has arrived
  * (adapters speak text in order). So the resume point is the start of the latest span seen: the unfinished span is
- * spoken again from its beginning, nothing before it is.
+ * synthesized again from its beginning, nothing before it is.
  *
  * @module
  */
@@ -18,13 +19,13 @@ export interface LedgerPiece {
   flush: boolean;
 }
 
-/** Pushed text and spoken progress of one stream. */
+/** Pushed text and received-audio progress of one stream. */
 export class TextLedger {
   readonly #pieces: LedgerPiece[] = [];
   #length = 0;
   #ended = false;
-  #spokenUpTo = 0;
-  #heardUpTo = 0;
+  #resumeOffset = 0;
+  #receivedUpTo = 0;
   #flushedUpTo = 0;
 
   /** Characters pushed so far. */
@@ -37,14 +38,14 @@ export class TextLedger {
     return this.#ended;
   }
 
-  /** All text before this offset has been fully spoken; a failover restarts here. */
-  get spokenUpTo(): number {
-    return this.#spokenUpTo;
+  /** The audio of all text before this offset has arrived in full; a failover restarts here. */
+  get resumeOffset(): number {
+    return this.#resumeOffset;
   }
 
-  /** End of the furthest span whose audio has started. */
-  get heardUpTo(): number {
-    return this.#heardUpTo;
+  /** End of the furthest span whose audio has started to arrive. */
+  get receivedUpTo(): number {
+    return this.#receivedUpTo;
   }
 
   /** Text up to here was pushed with a flush (or the input ended), so audio for it is due without more text. */
@@ -69,14 +70,14 @@ export class TextLedger {
 
   /** Records a received frame's span (stream offsets). */
   received(textStart: number, textEnd: number): void {
-    this.#spokenUpTo = Math.max(this.#spokenUpTo, Math.min(textStart, this.#length));
-    this.#heardUpTo = Math.max(this.#heardUpTo, Math.min(textEnd, this.#length));
+    this.#resumeOffset = Math.max(this.#resumeOffset, Math.min(textStart, this.#length));
+    this.#receivedUpTo = Math.max(this.#receivedUpTo, Math.min(textEnd, this.#length));
   }
 
-  /** The stream's final frame arrived: everything is spoken. */
+  /** The stream's final frame arrived: the audio of everything has arrived. */
   completed(): void {
-    this.#spokenUpTo = this.#length;
-    this.#heardUpTo = this.#length;
+    this.#resumeOffset = this.#length;
+    this.#receivedUpTo = this.#length;
   }
 
   /** The pieces that cover `[offset, length)`, the first one cut at `offset`, flush marks kept. */

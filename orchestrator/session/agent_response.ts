@@ -1,7 +1,8 @@
 /**
  * One agent response: responder text → sentences → speech stream on a worker → frames into the session's pacer.
- * Sentences go to the worker as soon as they complete; frames go to the pacer as they arrive, with backpressure so
- * a fast worker never fills memory. It can be held (barge-in), resumed, or stopped, and knows which text was heard.
+ * Sentences go to the worker as soon as they complete; frames go to the pacer as it wants them. The one buffer of
+ * agent audio is the speech stream's queue (`orchestrator/routing/frame_queue.ts`), which holds the worker back when
+ * full, so a fast worker never fills memory. It can be held (barge-in), resumed, or stopped, and knows which text was heard.
  *
  * @module
  */
@@ -22,17 +23,17 @@ export interface PacedFrame {
   owner: AgentResponse;
 }
 
-/** What a response reports, in order of occurrence. */
+/** What a response reports about itself, in order of occurrence. */
 export interface ResponseListener {
-  onFirstText(atMs: number): void;
-  /** A sentence went to the worker; offsets are into {@linkcode AgentResponse.spokenText}. */
-  onSentence(text: string, textStart: number, textEnd: number): void;
-  onFirstAudioReceived(atMs: number): void;
-  onFirstFrameSent(atMs: number): void;
+  onFirstText(response: AgentResponse, atMs: number): void;
+  /** A sentence went to the worker; offsets are into {@linkcode AgentResponse.pushedText}. */
+  onSentence(response: AgentResponse, text: string, textStart: number, textEnd: number): void;
+  onFirstAudioReceived(response: AgentResponse, atMs: number): void;
+  onFirstFrameSent(response: AgentResponse, atMs: number): void;
   /** Every frame was sent. */
-  onDone(): void;
+  onDone(response: AgentResponse): void;
   /** The responder or the TTS failed; the response is over. */
-  onFailed(kind: "responder" | "tts", error: Error): void;
+  onFailed(response: AgentResponse, kind: "responder" | "tts", error: Error): void;
 }
 
 /** Inputs of one response. */
@@ -50,8 +51,6 @@ export interface AgentResponseOptions {
   pacer: FramePacer<PacedFrame>;
   clock: Clock;
   listener: ResponseListener;
-  /** Frames allowed to wait in the pacer before the worker stream is no longer read (default 250 = 5 s). */
-  maxQueuedFrames?: number;
 }
 
 /** A response in progress. */
@@ -62,7 +61,7 @@ export class AgentResponse {
   #options: AgentResponseOptions;
   #abort = new AbortController();
   #stream: SpeechStream | null = null;
-  #spoken = "";
+  #pushed = "";
   #heard = new HeardTextTracker();
   #enqueued = 0;
   #sent = 0;
@@ -80,8 +79,8 @@ export class AgentResponse {
   }
 
   /** Everything pushed to the worker so far (offsets of frames and sentences refer to it). */
-  get spokenText(): string {
-    return this.#spoken;
+  get pushedText(): string {
+    return this.#pushed;
   }
 
   /** Name of the worker serving this response's audio now (undefined before the stream is open). */
@@ -96,7 +95,7 @@ export class AgentResponse {
 
   /** The text whose audio was sent. */
   heardText(): string {
-    return this.#heard.heardText(this.#spoken);
+    return this.#heard.heardText(this.#pushed);
   }
 
   /** Runs the response; settles when the worker stream has ended or the response stopped. */
@@ -142,7 +141,7 @@ export class AgentResponse {
     this.#sent++;
     if (this.#sent === 1) {
       this.timing.firstFrameSentAt = atMs;
-      this.#options.listener.onFirstFrameSent(atMs);
+      this.#options.listener.onFirstFrameSent(this, atMs);
     }
     this.#checkDone();
   }
@@ -166,7 +165,7 @@ export class AgentResponse {
         if (!delta) continue;
         if (this.timing.firstTextAt === undefined) {
           this.timing.firstTextAt = clock.now();
-          listener.onFirstText(this.timing.firstTextAt);
+          listener.onFirstText(this, this.timing.firstTextAt);
         }
         for (const span of sentences.push(delta)) send(span.text);
       }
@@ -183,16 +182,15 @@ export class AgentResponse {
   #push(stream: SpeechStream, sentence: string): void {
     const text = sentence.trim();
     if (!text || this.#finished) return;
-    const start = this.#spoken.length;
-    this.#spoken += `${text} `;
+    const start = this.#pushed.length;
+    this.#pushed += `${text} `;
     this.timing.ttsTextPushedAt ??= this.#options.clock.now();
     stream.push(`${text} `, { flush: true });
-    this.#options.listener.onSentence(text, start, start + text.length);
+    this.#options.listener.onSentence(this, text, start, start + text.length);
   }
 
   async #consumeAudio(stream: SpeechStream): Promise<void> {
     const { pacer, listener, clock } = this.#options;
-    const maxQueued = this.#options.maxQueuedFrames ?? 250;
     let first = true;
     for await (const frame of stream) {
       if (this.#finished) break;
@@ -201,11 +199,11 @@ export class AgentResponse {
       if (first) {
         first = false;
         this.timing.firstAudioReceivedAt = clock.now();
-        listener.onFirstAudioReceived(this.timing.firstAudioReceivedAt);
+        listener.onFirstAudioReceived(this, this.timing.firstAudioReceivedAt);
       }
       if (frame.pcm.byteLength > 0) {
         this.#heard.received(frame.textStart, frame.textEnd);
-        await pacer.waitForSpace(maxQueued);
+        await pacer.waitForSpace();
         if (this.#finished) break;
         this.#enqueued++;
         pacer.enqueue({ frame, owner: this });
@@ -220,12 +218,12 @@ export class AgentResponse {
   #checkDone(): void {
     if (this.#finished || !this.#audioComplete || this.#sent < this.#enqueued) return;
     this.#finished = true;
-    this.#options.listener.onDone();
+    this.#options.listener.onDone(this);
   }
 
   #fail(kind: "responder" | "tts", error: Error): void {
     if (this.#finished) return;
     this.stop();
-    this.#options.listener.onFailed(kind, error);
+    this.#options.listener.onFailed(this, kind, error);
   }
 }

@@ -8,6 +8,9 @@
  */
 import type { Clock, TimerHandle } from "./clock.ts";
 
+/** Frames kept ready beyond the lead, so the queue never runs dry between two deliveries from the stream. */
+const READY_MARGIN_FRAMES = 5;
+
 /** Timing of one sent frame. */
 export interface SendTiming {
   /** When the schedule wanted it sent (clock ms). */
@@ -28,6 +31,8 @@ export interface PacerOptions<T> {
   send: (frame: T) => boolean;
   /** Called after each frame was handed to `send`. */
   onSent?: (frame: T, timing: SendTiming, delivered: boolean) => void;
+  /** Called when the queue ran dry for longer than the lead: the client's buffer ran out (`pacer_underruns_total`). */
+  onUnderrun?: () => void;
 }
 
 /** A real-time pacer for one session's agent audio. */
@@ -44,8 +49,7 @@ export class FramePacer<T> {
   /** The next frame came after its slot from an empty queue: no schedule to measure it against. */
   #unscheduled = false;
   #spaceWaiters: Array<() => void> = [];
-  /** Runs started because the queue had run dry (worker slower than real time). */
-  underruns = 0;
+  #underruns = 0;
 
   constructor(options: PacerOptions<T>) {
     this.#options = options;
@@ -54,6 +58,11 @@ export class FramePacer<T> {
   /** Frames waiting to be sent. */
   get queued(): number {
     return this.#queue.length - this.#head;
+  }
+
+  /** Runs started because the queue had run dry (worker slower than real time). */
+  get underruns(): number {
+    return this.#underruns;
   }
 
   /** True while sending is held. */
@@ -70,7 +79,8 @@ export class FramePacer<T> {
       const lateMs = this.#options.clock.now() - this.#slotMs();
       if (lateMs > this.#options.leadMs) {
         this.#running = false;
-        this.underruns++;
+        this.#underruns++;
+        this.#options.onUnderrun?.();
       } else if (lateMs > 0) {
         this.#unscheduled = true;
       }
@@ -104,8 +114,13 @@ export class FramePacer<T> {
     return dropped;
   }
 
-  /** Resolves once fewer than `maxQueued` frames wait (backpressure toward the worker stream). */
-  waitForSpace(maxQueued: number): Promise<void> {
+  /**
+   * Resolves once fewer than `maxQueued` frames wait; by default the lead plus a small margin. The pacer is not a
+   * buffer: whoever feeds it waits here, and the speech stream's queue behind it holds the worker back.
+   */
+  waitForSpace(
+    maxQueued = Math.ceil(this.#options.leadMs / this.#options.frameMs) + READY_MARGIN_FRAMES,
+  ): Promise<void> {
     if (this.queued < maxQueued) return Promise.resolve();
     return new Promise((resolve) => {
       const check = () => {

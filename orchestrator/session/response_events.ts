@@ -1,99 +1,89 @@
 /**
- * Turns what an {@linkcode AgentResponse} reports into client events, metrics, conversation entries and state
- * machine events for its session. Reports of a response that is no longer the session's current one are ignored.
+ * Turns what an {@linkcode AgentResponse} reports into client events, metrics and state machine events for its
+ * session, and hands its ending to the session's one place for endings. Reports of a response that is no longer the
+ * session's current one are ignored.
  *
  * @module
  */
 import { FRAME_MS } from "../../shared/audio/format.ts";
-import { getLogger } from "../../shared/log/mod.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
 import type { ServerEvent } from "../../shared/protocol/server_events.ts";
 import type { AgentResponse, ResponseListener } from "./agent_response.ts";
-import type { Conversation } from "./conversation.ts";
 import type { TurnEvent } from "./turn_state.ts";
 
-const log = getLogger("orchestrator", "response");
+/** How a response ended. */
+export type ResponseOutcome =
+  | { type: "done" }
+  | { type: "failed"; kind: "responder" | "tts"; error: Error }
+  | { type: "stopped"; reason: Extract<ServerEvent, { type: "response.interrupted" }>["reason"] };
 
-/** The parts of a session a response reports into. */
+/** What a response reports into: narrow views of its session. */
 export interface ResponseHost {
-  readonly response: AgentResponse | null;
-  readonly conversation: Conversation;
-  readonly turn: number;
-  readonly metrics?: OrchestratorMetrics;
+  /** The session's current response. */
+  current(): AgentResponse | null;
+  /** The current user turn. */
+  turn(): number;
+  metrics(): OrchestratorMetrics | undefined;
   emit(event: ServerEvent): void;
   dispatch(event: TurnEvent): void;
-  /** Forgets the current response (and drops its unsent audio). */
-  releaseResponse(): void;
+  /** Books the end of the response (see `Session`'s `#concludeResponse`). */
+  conclude(response: AgentResponse, outcome: ResponseOutcome): void;
 }
 
-/** Creates the listener of a response; `get` returns the response once constructed. */
-export function responseListener(host: ResponseHost, get: () => AgentResponse): ResponseListener {
-  const current = () => host.response !== null && host.response === get();
+/** Creates the listener the session gives each of its responses. */
+export function responseListener(host: ResponseHost): ResponseListener {
+  const current = (response: AgentResponse) => host.current() === response;
   return {
-    onFirstText(atMs) {
-      const { timing } = get();
-      if (current() && timing.finalAt !== undefined) host.metrics?.responderFirstText.observe(atMs - timing.finalAt);
-    },
-    onSentence(text, textStart, textEnd) {
-      if (current()) host.emit({ type: "response.text", responseId: get().id, text, textStart, textEnd });
-    },
-    onFirstAudioReceived(atMs) {
-      const { timing } = get();
-      if (current() && timing.ttsTextPushedAt !== undefined) {
-        host.metrics?.ttsFirstAudio.observe(atMs - timing.ttsTextPushedAt);
+    onFirstText(response, atMs) {
+      const { timing } = response;
+      if (current(response) && timing.finalAt !== undefined) {
+        host.metrics()?.responderFirstText.observe(atMs - timing.finalAt);
       }
     },
-    onFirstFrameSent() {
-      if (!current()) return;
-      const response = get();
+    onSentence(response, text, textStart, textEnd) {
+      if (current(response)) host.emit({ type: "response.text", responseId: response.id, text, textStart, textEnd });
+    },
+    onFirstAudioReceived(response, atMs) {
+      const { timing } = response;
+      if (current(response) && timing.ttsTextPushedAt !== undefined) {
+        host.metrics()?.ttsFirstAudio.observe(atMs - timing.ttsTextPushedAt);
+      }
+    },
+    onFirstFrameSent(response) {
+      if (!current(response)) return;
       const metrics = response.timing.metrics();
-      if (metrics.voice_to_voice_ms !== undefined) host.metrics?.voiceToVoice.observe(metrics.voice_to_voice_ms);
-      if (metrics.endpoint_ms !== undefined) host.metrics?.endpoint.observe(metrics.endpoint_ms);
-      if (metrics.asr_final_ms !== undefined) host.metrics?.asrFinal.observe(metrics.asr_final_ms);
-      host.emit({ type: "metrics", turn: host.turn, responseId: response.id, metrics });
+      if (metrics.voice_to_voice_ms !== undefined) host.metrics()?.voiceToVoice.observe(metrics.voice_to_voice_ms);
+      if (metrics.endpoint_ms !== undefined) host.metrics()?.endpoint.observe(metrics.endpoint_ms);
+      if (metrics.asr_final_ms !== undefined) host.metrics()?.asrFinal.observe(metrics.asr_final_ms);
+      host.emit({ type: "metrics", turn: host.turn(), responseId: response.id, metrics });
       host.dispatch({ type: "response_audio" });
     },
-    onDone() {
-      if (!current()) return;
-      const response = get();
-      const text = response.spokenText.trim();
-      host.conversation.addUser(response.input);
-      host.conversation.addAssistant(text);
-      host.releaseResponse();
-      // One line per answered turn with its figures; the ids are explicit because the pacer's timer, not the
-      // response's call tree, reports the end.
-      log.info("response {request_id} done: {frames} frames, voice_to_voice_ms {v2v}", {
-        request_id: response.id,
-        frames: response.framesSent,
-        v2v: response.timing.metrics().voice_to_voice_ms,
-        ...response.timing.metrics(),
-      });
-      host.emit({
+    onDone(response) {
+      if (current(response)) host.conclude(response, { type: "done" });
+    },
+    onFailed(response, kind, error) {
+      if (current(response)) host.conclude(response, { type: "failed", kind, error });
+    },
+  };
+}
+
+/** The client event that books the end of a response: `response.done`, `error` or `response.interrupted`. */
+export function endEvent(response: AgentResponse, outcome: ResponseOutcome, heard: string): ServerEvent {
+  switch (outcome.type) {
+    case "done":
+      return {
         type: "response.done",
         responseId: response.id,
-        text,
+        text: response.pushedText.trim(),
         audioMs: response.framesSent * FRAME_MS,
         frames: response.framesSent,
         seqGaps: response.seqGaps,
-      });
-      host.dispatch({ type: "response_done" });
-    },
-    onFailed(kind, error) {
-      if (!current()) return;
-      const response = get();
-      const heard = response.heardText();
-      host.conversation.addUser(response.input);
-      host.conversation.addAssistant(heard, heard.length < response.spokenText.trim().length);
-      host.releaseResponse();
-      const code = kind === "responder" ? "responder_failed" : "tts_failed";
-      log.warn("response {request_id} failed ({code}): {error}", {
-        request_id: response.id,
-        code,
-        error: error.message,
-      });
-      host.metrics?.errors.inc({ code });
-      host.emit({ type: "error", code, message: `${kind} failed: ${error.message}`, fatal: false });
-      host.dispatch({ type: "response_failed" });
-    },
-  };
+      };
+    case "failed": {
+      const code = outcome.kind === "responder" ? "responder_failed" : "tts_failed";
+      return { type: "error", code, message: `${outcome.kind} failed: ${outcome.error.message}`, fatal: false };
+    }
+    case "stopped":
+      return { type: "response.interrupted", responseId: response.id, heardText: heard, reason: outcome.reason };
+  }
 }

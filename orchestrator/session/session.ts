@@ -13,6 +13,7 @@ import type { SessionInput, UserAudioFrame } from "../transports/contract.ts";
 import type { TimerHandle } from "./clock.ts";
 import { Conversation } from "./conversation.ts";
 import { AgentResponse, type PacedFrame } from "./agent_response.ts";
+import { OutputGate } from "./output_gate.ts";
 import { FramePacer } from "./pacer.ts";
 import { finalWaitBoundMs } from "./interruption_window.ts";
 import { InterruptionJudge } from "./interruption_judge.ts";
@@ -20,36 +21,52 @@ import type { SessionOptions } from "./session_options.ts";
 import type { SpeechInput, TimedVadEvent } from "./speech_input.ts";
 import { type TurnAction, type TurnEvent, TurnStateMachine } from "./turn_state.ts";
 import { TurnTiming } from "./turn_timing.ts";
-import { type ResponseHost, responseListener } from "./response_events.ts";
+import { endEvent, responseListener, type ResponseOutcome } from "./response_events.ts";
 
 const log = getLogger("orchestrator", "session");
 
 export type { SessionOptions, SessionSettings } from "./session_options.ts";
 
 /** A running session. */
-export class Session implements SessionInput, ResponseHost {
+export class Session implements SessionInput {
   readonly id: string;
   readonly machine = new TurnStateMachine();
   readonly conversation = new Conversation();
   readonly options: SessionOptions;
   readonly input: SpeechInput;
   readonly pacer: FramePacer<PacedFrame>;
-  response: AgentResponse | null = null;
+  #response: AgentResponse | null = null;
   /** Timing of the user turn being finalized (the next response takes it over). */
-  userTiming = new TurnTiming();
+  #userTiming = new TurnTiming();
   /** Turn number of the current user turn (speech or text). */
-  turn = 0;
+  #turn = 0;
   /** Clock ms of the last agent frame sent. */
-  lastFrameSentAt = -Infinity;
+  #lastFrameSentAt = -Infinity;
   #pendingEnd: { speechEndAt: number; endpointAt: number } | null = null;
   #ended = false;
-  #clientPaused = false;
-  #outputHeld = false;
+  readonly #gate = new OutputGate({
+    hold: () => {
+      this.pacer.hold();
+      this.#response?.hold();
+    },
+    release: () => {
+      this.pacer.release();
+      this.#response?.resume();
+    },
+  });
   #interruptionTimer: TimerHandle | undefined;
   #lastOnset: TimedVadEvent | null = null;
   readonly #judge: InterruptionJudge;
   #speechOpen = false;
   #responseCount = 0;
+  readonly #responseListener = responseListener({
+    current: () => this.#response,
+    turn: () => this.#turn,
+    metrics: () => this.options.metrics,
+    emit: (event) => this.emit(event),
+    dispatch: (event) => this.dispatch(event),
+    conclude: (response, outcome) => this.#concludeResponse(response, outcome),
+  });
 
   constructor(options: SessionOptions) {
     this.id = options.id;
@@ -61,18 +78,19 @@ export class Session implements SessionInput, ResponseHost {
       frameMs: FRAME_MS,
       send: (paced) => options.output.sendAudio(paced.frame.pcm),
       onSent: (paced, timing, delivered) => {
-        this.lastFrameSentAt = timing.actualMs;
+        this.#lastFrameSentAt = timing.actualMs;
         if (delivered) metrics?.framesSent.inc();
         else metrics?.framesDropped.inc();
         if (timing.jitterMs !== undefined) metrics?.frameJitter.observe(timing.jitterMs);
         paced.owner.frameSent(paced.frame, timing.actualMs);
       },
+      onUnderrun: () => metrics?.pacerUnderruns.inc(),
     });
     this.input = options.createSpeechInput({
       onVadEvent: (event) => this.#onVadEvent(event),
       onPartial: (_id, partial) => {
         if (!partial.text.trim()) return;
-        this.emit({ type: "transcript.partial", turn: this.turn, text: partial.text });
+        this.emit({ type: "transcript.partial", turn: this.#turn, text: partial.text });
         if (this.#wordsCount(partial.text, partial.confidence)) this.dispatch({ type: "words" });
       },
       onError: (error) => this.#fatal("internal", `speech input failed: ${error.message}`),
@@ -83,6 +101,11 @@ export class Session implements SessionInput, ResponseHost {
 
   get metrics(): OrchestratorMetrics | undefined {
     return this.options.metrics;
+  }
+
+  /** The response being prepared or spoken, if any. */
+  get response(): AgentResponse | null {
+    return this.#response;
   }
 
   /** Sends an event to the client. */
@@ -96,17 +119,17 @@ export class Session implements SessionInput, ResponseHost {
 
   text(text: string): void {
     if (this.#ended) return;
-    this.turn++;
-    this.userTiming = new TurnTiming();
-    this.userTiming.finalAt = this.options.clock.now();
+    this.#turn++;
+    this.#userTiming = new TurnTiming();
+    this.#userTiming.finalAt = this.options.clock.now();
     this.dispatch({ type: "text_input", text });
   }
 
   control(action: ControlAction): void {
     if (this.#ended) return;
     if (action === "pause" || action === "resume") {
-      this.#clientPaused = action === "pause";
-      this.#applyOutputGate();
+      this.#gate.client = action === "pause";
+      this.#gate.apply();
       return;
     }
     this.dispatch({ type: "control", action });
@@ -130,7 +153,7 @@ export class Session implements SessionInput, ResponseHost {
   dispatch(event: TurnEvent): void {
     if (this.#ended) return;
     for (const action of this.machine.dispatch(event)) this.#run(action);
-    this.#applyOutputGate();
+    this.#gate.apply();
   }
 
   #onVadEvent(event: TimedVadEvent): void {
@@ -138,17 +161,17 @@ export class Session implements SessionInput, ResponseHost {
       this.#lastOnset = event;
       const guard = this.options.settings.bargeInGuardMs;
       const guarded = this.machine.state === "speaking" && guard > 0 &&
-        event.detectedArrivalMs - (this.response?.timing.firstFrameSentAt ?? -Infinity) < guard;
+        event.detectedArrivalMs - (this.#response?.timing.firstFrameSentAt ?? -Infinity) < guard;
       if (!guarded && !this.#speechOpen) {
         this.#speechOpen = true;
-        this.turn++;
-        this.emit({ type: "speech.started", turn: this.turn, streamMs: event.streamMs });
+        this.#turn++;
+        this.emit({ type: "speech.started", turn: this.#turn, streamMs: event.streamMs });
       }
       this.dispatch({ type: "speech_start", guarded });
     } else {
       if (this.#speechOpen) {
         this.#speechOpen = false;
-        this.emit({ type: "speech.stopped", turn: this.turn, streamMs: event.streamMs });
+        this.emit({ type: "speech.stopped", turn: this.#turn, streamMs: event.streamMs });
       }
       this.#judge.speechEnded(event.streamMs);
       this.#pendingEnd = { speechEndAt: event.atMs, endpointAt: event.detectedArrivalMs };
@@ -170,33 +193,19 @@ export class Session implements SessionInput, ResponseHost {
       case "start_response":
         return this.#startResponse(action.text);
       case "cancel_response":
-        this.releaseResponse();
+        this.#releaseResponse();
         this.options.output.clearAudio();
         return;
-      case "stop_response": {
-        const response = this.response;
-        if (!response) return;
-        const heardText = response.heardText();
-        this.releaseResponse();
-        // What the user hears stops now, not after the carrier's queue drains.
-        this.options.output.clearAudio();
-        this.conversation.addUser(response.input);
-        this.conversation.addAssistant(heardText, true);
-        this.emit({ type: "response.interrupted", responseId: response.id, heardText, reason: action.reason });
-        metrics?.interruptions.inc({ reason: action.reason });
-        const onset = this.#judge.onset;
-        if (action.reason === "barge_in" && onset) {
-          const bargeInMs = Math.max(0, this.lastFrameSentAt - onset.detectedArrivalMs);
-          metrics?.bargeIn.observe(bargeInMs);
-          this.emit({ type: "metrics", turn: this.turn, responseId: response.id, metrics: { barge_in_ms: bargeInMs } });
-        }
+      case "stop_response":
+        if (this.#response) this.#concludeResponse(this.#response, { type: "stopped", reason: action.reason });
         return;
-      }
       case "hold_output":
         this.#judge.held(this.#lastOnset);
-        return; // the output gate follows the state (see #applyOutputGate)
+        this.#gate.machine = true;
+        return;
       case "resume_output":
         metrics?.falseInterruptions.inc();
+        this.#gate.machine = false;
         return;
       case "start_interruption_timer":
         // A later speech end inside the same interruption restarts the window.
@@ -224,13 +233,13 @@ export class Session implements SessionInput, ResponseHost {
   }
 
   #finishUtterance(): void {
-    const turn = this.turn;
+    const turn = this.#turn;
     // The speech of an interruption, for judging a final that arrives after the agent resumed.
     const interruptionMs = this.machine.state === "interrupted"
       ? this.#judge.speechMs(this.machine.userSpeaking)
       : undefined;
     // Each finished utterance starts the timing of the turn it ends.
-    const timing = this.userTiming = new TurnTiming();
+    const timing = this.#userTiming = new TurnTiming();
     timing.speechEndAt = this.#pendingEnd?.speechEndAt;
     timing.endpointAt = this.#pendingEnd?.endpointAt;
     this.input.finishUtterance().then((result) => {
@@ -262,9 +271,9 @@ export class Session implements SessionInput, ResponseHost {
   #startResponse(text: string): void {
     const settings = this.options.settings;
     this.#responseCount++;
-    const timing = this.userTiming;
-    this.userTiming = new TurnTiming();
-    const response: AgentResponse = new AgentResponse({
+    const timing = this.#userTiming;
+    this.#userTiming = new TurnTiming();
+    const response = new AgentResponse({
       id: `${this.id}-r${this.#responseCount}`,
       input: text,
       timing,
@@ -280,35 +289,54 @@ export class Session implements SessionInput, ResponseHost {
       },
       pacer: this.pacer,
       clock: this.options.clock,
-      listener: responseListener(this, () => response),
+      listener: this.#responseListener,
     });
-    this.response = response;
+    this.#response = response;
     this.options.metrics?.turnsTotal.inc();
-    this.emit({ type: "response.started", turn: this.turn, responseId: response.id, input: text });
+    this.emit({ type: "response.started", turn: this.#turn, responseId: response.id, input: text });
     // Everything the response logs, and the worker calls it makes, carry its id as request_id.
     withLogContext({ request_id: response.id }, () => response.run())
       .catch((error) => log.error("response {id} crashed: {error}", { id: response.id, error }));
   }
 
-  /** Stops the current response and drops its unsent audio. */
-  releaseResponse(): void {
-    this.response?.stop();
-    this.response = null;
-    this.pacer.clear();
+  /** The one place a response ends, however it ends: the conversation, its audio, the client, the machine. */
+  #concludeResponse(response: AgentResponse, outcome: ResponseOutcome): void {
+    const { metrics, output } = this.options;
+    const pushed = response.pushedText.trim();
+    const heard = outcome.type === "done" ? pushed : response.heardText();
+    this.#releaseResponse();
+    this.conversation.addUser(response.input);
+    this.conversation.addAssistant(heard, heard.length < pushed.length || outcome.type === "stopped");
+    // What the user hears stops now, not after the carrier's queue drains.
+    if (outcome.type === "stopped") output.clearAudio();
+    const event = endEvent(response, outcome, heard);
+    // One line per turn with its figures; the ids are explicit because the end may be booked from the pacer's timer
+    // rather than from the response's own call tree.
+    log.info("response {request_id} {outcome}: {frames} frames, voice_to_voice_ms {voice_to_voice_ms}", {
+      request_id: response.id,
+      outcome: outcome.type === "failed" ? `failed (${outcome.kind}: ${outcome.error.message})` : outcome.type,
+      frames: response.framesSent,
+      ...response.timing.metrics(),
+    });
+    this.emit(event);
+    if (event.type === "error") metrics?.errors.inc({ code: event.code });
+    if (outcome.type !== "stopped") return this.dispatch({ type: `response_${outcome.type}` });
+    metrics?.interruptions.inc({ reason: outcome.reason });
+    const onset = this.#judge.onset;
+    if (outcome.reason === "barge_in" && onset) {
+      const bargeInMs = Math.max(0, this.#lastFrameSentAt - onset.detectedArrivalMs);
+      metrics?.bargeIn.observe(bargeInMs);
+      this.emit({ type: "metrics", turn: this.#turn, responseId: response.id, metrics: { barge_in_ms: bargeInMs } });
+    }
   }
 
-  /** Holds agent output while interrupted or paused by the client; the worker stream follows. */
-  #applyOutputGate(): void {
-    const hold = this.machine.state === "interrupted" || this.#clientPaused;
-    if (hold === this.#outputHeld) return;
-    this.#outputHeld = hold;
-    if (hold) {
-      this.pacer.hold();
-      this.response?.hold();
-    } else {
-      this.pacer.release();
-      this.response?.resume();
-    }
+  /** Stops the current response and drops its unsent audio. */
+  #releaseResponse(): void {
+    this.#response?.stop();
+    this.#response = null;
+    this.pacer.clear();
+    // A hold was a hold of this response's output; the next response starts unheld.
+    this.#gate.machine = false;
   }
 
   /** Whether transcript text claims the turn now (see {@linkcode InterruptionJudge.wordsCount}). */

@@ -42,8 +42,12 @@ export type TurnAction =
   | { type: "cancel_response" }
   /** Ends an audible response early; the conversation keeps only the text that was heard. */
   | { type: "stop_response"; reason: InterruptReason }
-  /** Barge-in: send no more agent frames (keep the unsent ones) and pause the worker. */
+  /**
+   * Barge-in: send no more agent frames (keep the unsent ones) and pause the worker. The hold lasts until
+   * `resume_output`, or until the held response ends (stopped or failed).
+   */
   | { type: "hold_output" }
+  /** A false interruption: continue with the next unsent frame. */
   | { type: "resume_output" }
   | { type: "start_interruption_timer" }
   /** The window expired with the interrupting speech's final still pending: wait for it up to the upper bound. */

@@ -8,6 +8,7 @@ import {
 
 const frame = (textStart: number, isFinal = false): QueuedFrame => ({
   pcm: new Uint8Array(1920),
+  seq: textStart + 1,
   textStart,
   textEnd: textStart + 1,
   isFinal,

@@ -21,18 +21,18 @@ Deno.test("the ledger gives pushed text offsets and re-sends from a resume point
   assert.throws(() => ledger.push("more", false), /push after end\(\)/);
 });
 
-Deno.test("a span counts as spoken once audio of a later span arrives; the final frame completes all", () => {
+Deno.test("a span counts as received once audio of a later span arrives; the final frame completes all", () => {
   const ledger = new TextLedger();
   ledger.push("One. ", false);
   ledger.push("Two. ", false);
   ledger.push("Three.", false);
   ledger.received(0, 5);
-  assert.equal(ledger.spokenUpTo, 0, "the first span may still be incomplete");
-  assert.equal(ledger.heardUpTo, 5);
+  assert.equal(ledger.resumeOffset, 0, "the first span may still be incomplete");
+  assert.equal(ledger.receivedUpTo, 5);
   ledger.received(5, 10);
-  assert.equal(ledger.spokenUpTo, 5);
+  assert.equal(ledger.resumeOffset, 5);
   ledger.received(0, 5); // a late frame never moves the point back
-  assert.equal(ledger.spokenUpTo, 5);
+  assert.equal(ledger.resumeOffset, 5);
   ledger.completed();
-  assert.equal(ledger.spokenUpTo, 16);
+  assert.equal(ledger.resumeOffset, 16);
 });

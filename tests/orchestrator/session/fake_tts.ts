@@ -21,7 +21,10 @@ export class FakeSpeechStream implements SpeechStream {
   stopped = false;
   pauses = 0;
   resumes = 0;
+  /** Sequence numbers this "worker" skips (as a lost frame would): frames keep coming, their numbers jump. */
+  skipNumbers = new Set<number>();
   #produced = 0;
+  #numbered = 0;
   #ended = false;
   #wake: (() => void) | null = null;
 
@@ -59,18 +62,19 @@ export class FakeSpeechStream implements SpeechStream {
     for (;;) {
       if (this.stopped) return;
       if (!this.paused && this.#produced < this.pushed.length * FRAMES_PER_CHAR) {
-        const seq = ++this.#produced;
-        const charIndex = Math.floor((seq - 1) / FRAMES_PER_CHAR);
+        const produced = ++this.#produced;
+        const charIndex = Math.floor((produced - 1) / FRAMES_PER_CHAR);
         const piece = this.pieces.find((p) => charIndex >= p.start && charIndex < p.end)!;
         const pcm = new Uint8Array(1920);
-        new DataView(pcm.buffer).setUint32(0, seq, true);
+        new DataView(pcm.buffer).setUint32(0, produced, true);
+        const seq = this.#nextNumber();
         yield { pcm, seq, textStart: piece.start, textEnd: piece.end, isFinal: false, worker: this.worker };
         continue;
       }
       if (this.#ended && !this.paused && this.#produced >= this.pushed.length * FRAMES_PER_CHAR) {
         yield {
           pcm: new Uint8Array(0),
-          seq: this.#produced + 1,
+          seq: this.#nextNumber(),
           textStart: this.pushed.length,
           textEnd: this.pushed.length,
           isFinal: true,
@@ -81,6 +85,12 @@ export class FakeSpeechStream implements SpeechStream {
       await new Promise<void>((resolve) => this.#wake = resolve);
       this.#wake = null;
     }
+  }
+
+  #nextNumber(): number {
+    this.#numbered++;
+    while (this.skipNumbers.has(this.#numbered)) this.#numbered++;
+    return this.#numbered;
   }
 }
 
