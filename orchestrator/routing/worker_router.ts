@@ -266,7 +266,9 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     const model = modelId ? `model "${modelId}"` : "the default model";
     const fallback = this.#staticAddress ? `static TTS_WORKER_ADDRESS ${this.#staticAddress}` : "no TTS_WORKER_ADDRESS";
     const tried = failures.length ? `; tried ${failures.join("; ")}` : "";
-    return `no healthy TTS worker can serve ${model}: ${registry}, ${fallback}${tried}`;
+    const models = [...new Set(listed.flatMap((record) => record.availableModels))].sort();
+    const offered = this.#directory ? `; the registry offers ${models.join(", ") || "no model"}` : "";
+    return `no healthy TTS worker can serve ${model}: ${registry}, ${fallback}${tried}${offered}`;
   }
 
   // --- worker failures ---

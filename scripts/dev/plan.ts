@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { listInstalledModels } from "../../shared/config/voicepack.ts";
+import { listInstalledVoices } from "../../workers/piper/catalog.ts";
 import { findLivekitServer } from "../setup/livekit.ts";
 import { repoPath, which } from "../setup/paths.ts";
 import { runProbe } from "./health.ts";
@@ -51,20 +51,20 @@ export async function missingTasks(plan: StackPlan): Promise<string[]> {
 }
 
 /** Chooses the worker's adapter and model for a stack, falling back to the mock adapter without a Piper voice. */
-function chooseWorker(
+async function chooseWorker(
   mode: (typeof STACKS)[keyof typeof STACKS],
   env: Env,
   plan: StackPlan,
-): { adapter: keyof typeof WORKER_TASKS; model: string } {
+): Promise<{ adapter: keyof typeof WORKER_TASKS; model: string }> {
   const requested = env.DEFAULT_MODEL?.trim() || "";
   const adapter = mode === "from-env" ? (env.ADAPTER_TYPE?.trim() || "piper") : mode;
   if (adapter === "mock") return { adapter, model: requested.startsWith("mock-") ? requested : "mock-440hz" };
   if (adapter === "cosyvoice2") {
-    // The worker itself warns "voicepack not found" and serves the mock adapter when the pack is missing.
+    // The worker itself warns and serves the mock adapter while this build has no CosyVoice adapter.
     return { adapter, model: requested || "cosyvoice2-en-base" };
   }
   if (adapter !== "piper") throw new Error(`ADAPTER_TYPE=${adapter} is not one of piper, cosyvoice2, mock`);
-  const voices = listInstalledModels(env.VOICEPACKS_DIR?.trim() || repoPath("voicepacks"), "piper");
+  const voices = await listInstalledVoices(env.VOICEPACKS_DIR?.trim() || repoPath("voicepacks"));
   if (voices.length === 0) {
     plan.leftOut.push("Piper voice (none in voicepacks/piper; run deno task setup) -> mock adapter, mock-440hz");
     return { adapter: "mock", model: "mock-440hz" };
@@ -108,7 +108,7 @@ export async function planStack(target: string, env: Env): Promise<StackPlan> {
     throw new Error(`unknown stack or service "${target}"; known: ${known}`);
   }
 
-  const worker = chooseWorker(STACKS[target as keyof typeof STACKS], env, plan);
+  const worker = await chooseWorker(STACKS[target as keyof typeof STACKS], env, plan);
   plan.tasks.push(WORKER_TASKS[worker.adapter], "run-orch");
 
   const workerSpec = catalog.worker(WORKER_TASKS[worker.adapter]);

@@ -187,7 +187,7 @@ export function modelIdField(defaultValue: string): EnvField<string> {
     if (isModelId(raw)) return { value: raw };
     return invalid(
       "is not a model id (letters, digits, '-', '_', '.'; no slashes or '..')",
-      `use an id like ${defaultValue}`,
+      `use an id like ${defaultValue || "piper-en-us-lessac-medium"}`,
     );
   });
 }

@@ -13,6 +13,5 @@ export * from "./load.ts";
 export * from "./orchestrator.ts";
 export * from "./problem.ts";
 export * from "./rules.ts";
-export * from "./voicepack.ts";
 export * from "./worker.ts";
 export * from "./piper_voice_url.ts";

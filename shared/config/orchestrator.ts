@@ -82,7 +82,8 @@ export const orchestratorFields = z.object({
   ROUTING_POLICY: enumField(["least_loaded", "round_robin", "affinity"] as const, "least_loaded"),
   /** Static worker address, used when the registry has no worker (or without Redis). */
   TTS_WORKER_ADDRESS: hostPortField("127.0.0.1:7002"),
-  DEFAULT_MODEL: modelIdField("piper-en-us-lessac-medium"),
+  // Unset: each worker's own default, whatever it really serves (a worker falls back when its voice is missing).
+  DEFAULT_MODEL: modelIdField(""),
   PACER_LEAD_MS: intField(60, { min: 0, max: 2000, unit: "ms" }),
   LIVEKIT_URL: urlField(undefined, ["ws", "wss", "http", "https"]),
   LIVEKIT_API_KEY: stringField(),
@@ -145,7 +146,7 @@ export const orchestratorRules: CrossFieldRule<OrchestratorFields>[] = [
   {
     reads: ["DEFAULT_MODEL"],
     check: (v) =>
-      adapterOfModel(v.DEFAULT_MODEL) === undefined
+      v.DEFAULT_MODEL && adapterOfModel(v.DEFAULT_MODEL) === undefined
         ? {
           variable: "DEFAULT_MODEL",
           problem: "has no known adapter prefix (piper-, cosyvoice2-, mock-)",

@@ -24,7 +24,6 @@ import { checkDeviceAvailable, type GpuProbe, probeGpu } from "./gpu.ts";
 import { type ConfigCheck, type Env, loadConfigOrExit } from "./load.ts";
 import { ADAPTER_TYPES, adapterOfModel, MODEL_ID_PREFIX } from "../tts/models.ts";
 import { type CrossFieldRule, withRules } from "./rules.ts";
-import { checkVoicepack } from "./voicepack.ts";
 
 /** The public piper-voices layout on Hugging Face (`{ext}` is `.onnx` or `.onnx.json`). */
 export const DEFAULT_PIPER_VOICE_URL_TEMPLATE = "https://huggingface.co/rhasspy/piper-voices/resolve/main/" +
@@ -205,9 +204,12 @@ export function checkPiperDevice(probe: () => GpuProbe = probeGpu): ConfigCheck<
   });
 }
 
-/** The checks a worker runs after the schema: voicepack present (with fallback), GPU for `PIPER_DEVICE=cuda`. */
+/**
+ * The checks a worker runs after the schema: a GPU for `PIPER_DEVICE=cuda`. Whether the model is installed is the
+ * worker's own decision, from its adapter's catalogue (`workers/runtime/model_choice.ts`).
+ */
 export function workerConfigChecks(probe: () => GpuProbe = probeGpu): ConfigCheck<WorkerConfig>[] {
-  return [checkVoicepack, checkPiperDevice(probe)];
+  return [checkPiperDevice(probe)];
 }
 
 /** Loads the worker config with all checks, or prints every problem and exits 1. */

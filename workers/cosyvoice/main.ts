@@ -2,10 +2,9 @@
  * `deno task run-tts-cosyvoice`: the CosyVoice 2 worker entry point (`ADAPTER_TYPE` is always `cosyvoice2` here,
  * `DEFAULT_MODEL` defaults to `cosyvoice2-en-base`).
  *
- * This build has no CosyVoice adapter yet. As the troubleshooting guide describes, the worker then warns
- * "voicepack not found" (naming `VOICEPACKS_DIR/cosyvoice/<name>`) and serves the mock adapter with `mock-440hz`,
- * so a CPU-only setup still gets a working voice path; `STRICT_CONFIG=true` turns the fallback into a startup error.
- * If the voicepack is present, the worker still falls back to the mock adapter and says so.
+ * This build has no CosyVoice adapter yet: the worker warns "no cosyvoice2 adapter in this build" and serves the
+ * mock adapter with `mock-440hz` (see `workers/runtime/model_choice.ts`), so a CPU-only setup still gets a working
+ * voice path; `STRICT_CONFIG=true` turns the fallback into a startup error.
  *
  * @module
  */

@@ -62,3 +62,12 @@ export async function listVoiceFolders(voicepacksDir: string): Promise<string[]>
     return [];
   }
 }
+
+/** Model ids of the voices whose folder holds a complete `.onnx` / `.onnx.json` pair, sorted. */
+export async function listInstalledVoices(voicepacksDir: string): Promise<string[]> {
+  const installed: string[] = [];
+  for (const id of await listVoiceFolders(voicepacksDir)) {
+    if ("files" in await findVoiceFiles(voicepacksDir, id)) installed.push(id);
+  }
+  return installed;
+}

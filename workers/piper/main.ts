@@ -1,7 +1,7 @@
 /**
- * `deno task run-tts-piper`: the Piper TTS worker. Default model `piper-en-us-lessac-medium`; when its voicepack is
- * missing the config check warns (naming `deno task voices:fetch`) and serves the first installed Piper voice, or
- * the mock adapter when there is none (see `shared/config/voicepack.ts`).
+ * `deno task run-tts-piper`: the Piper TTS worker. Default model `piper-en-us-lessac-medium`; when the Piper
+ * catalogue does not have it the worker warns (naming `deno task voices:fetch`) and serves the first installed Piper
+ * voice, or the mock adapter when there is none (see `workers/runtime/model_choice.ts`).
  *
  * @module
  */
@@ -25,5 +25,6 @@ if (import.meta.main) {
         }),
       mock: () => new MockAdapter(),
     },
+    fetchHint: (modelId) => `run \`deno task voices:fetch ${modelId}\``,
   });
 }

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { FALLBACK_MOCK_MODEL } from "../../shared/tts/models.ts";
 import { type Env } from "../../shared/config/load.ts";
 import { loadWorkerConfigOrExit, type WorkerConfig } from "../../shared/config/worker.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { setupLogging } from "../../shared/log/setup.ts";
 import { type AdapterType, MODEL_ID_PREFIX, type TtsAdapter } from "./adapter.ts";
+import { chooseModel } from "./model_choice.ts";
 import { startWorker } from "./worker.ts";
 
 /** Version reported in Capabilities and the registry. */
@@ -25,10 +25,12 @@ export interface WorkerMainOptions {
   /** Used when `DEFAULT_MODEL` is unset or names another family's model. */
   defaultModel: string;
   /**
-   * Adapter builders by family. The config may switch families (a missing voicepack falls back to the mock); a
-   * family without a builder here is served by the `mock` builder with `mock-440hz`.
+   * Adapter builders by family: this entry point's family (absent when this build has none) and the `mock` one, for
+   * the fallback when the family's catalogue has nothing to serve (see `model_choice.ts`).
    */
   adapters: Partial<Record<AdapterType, AdapterFactory>> & { mock: AdapterFactory };
+  /** How to install a missing model, named in the fallback warning. */
+  fetchHint?: (modelId: string) => string;
   /** Defaults to the process environment. */
   env?: Env;
   /** Command-line arguments, default `Deno.args`; `--exit-with-parent` is the only one (see {@linkcode watchParent}). */
@@ -87,31 +89,35 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<void> {
   const log = getLogger("worker", "main");
   for (const note of notes) log.warn(note);
 
-  let adapterType: AdapterType = config.ADAPTER_TYPE;
-  let defaultModel = config.DEFAULT_MODEL;
-  let preload = config.PRELOAD_MODEL_IDS;
-  let factory = options.adapters[adapterType];
-  if (!factory) {
-    log.warn("no {adapter} adapter in this build; serving the mock adapter with {model_id}", {
-      adapter: adapterType,
-      model_id: FALLBACK_MOCK_MODEL,
-    });
-    adapterType = "mock";
-    defaultModel = FALLBACK_MOCK_MODEL;
-    preload = [];
-    factory = options.adapters.mock;
-  }
-
   let worker;
   try {
+    const factory = options.adapters[config.ADAPTER_TYPE];
+    const choice = await chooseModel(
+      {
+        adapterType: config.ADAPTER_TYPE,
+        defaultModel: config.DEFAULT_MODEL,
+        preload: config.PRELOAD_MODEL_IDS,
+        strict: config.STRICT_CONFIG,
+        fetchHint: options.fetchHint,
+      },
+      factory ? await factory(config) : null,
+      () => options.adapters.mock(config),
+    );
+    if (choice.fallback) {
+      log.warn("DEFAULT_MODEL={requested}: {reason}", { requested: config.DEFAULT_MODEL, reason: choice.fallback });
+    }
+    log.info("serving {model_id} ({adapter} adapter) by default", {
+      model_id: choice.defaultModel,
+      adapter: choice.adapter.type,
+    });
     worker = await startWorker({
       name: config.WORKER_NAME,
       host: config.WORKER_GRPC_HOST,
       port: config.WORKER_GRPC_PORT,
       advertiseAddress: config.WORKER_ADVERTISE_ADDRESS,
-      adapter: await factory(config),
-      defaultModel,
-      preloadModelIds: preload,
+      adapter: choice.adapter,
+      defaultModel: choice.defaultModel,
+      preloadModelIds: choice.preload,
       modelManager: {
         idleTtlMs: config.MODEL_IDLE_TTL_MS,
         minResidencyMs: config.MODEL_MIN_RESIDENCY_MS,

@@ -36,18 +36,6 @@ Deno.test("a service with bad config prints every problem and exits 1", async ()
   assert.match(stderr, /→ fix:/);
 });
 
-Deno.test("a service with a missing voicepack starts on the fallback and prints the warning", async () => {
-  const dir = Deno.makeTempDirSync();
-  try {
-    const { code, stderr, stdout } = await runWorkerStartup({ VOICEPACKS_DIR: dir });
-    assert.equal(code, 0, stderr);
-    assert.match(stderr, /⚠ DEFAULT_MODEL="piper-en-us-lessac-medium": voicepack not found/);
-    assert.deepEqual(JSON.parse(stdout), { adapter: "mock", model: "mock-440hz" });
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
-
 Deno.test("problem lines show unset values and mask secrets and URL passwords", () => {
   const line = formatProblem({
     variable: "LLM_MODEL",
