@@ -151,8 +151,10 @@ export async function startOrchestrator(
     tokenSecret: config.ORCHESTRATOR_TOKEN_SECRET,
     allowAnonymous: anonymous,
   });
-  const websocket = new WebSocketTransport({ authenticator, acceptor: manager.accept });
-  const livekit = await startLiveKitFromConfig(config, manager.accept);
+  // Every error a transport reports to a client counts by its code (sessions count their own, see Session).
+  const countError = (code: string) => metrics.errors.inc({ code });
+  const websocket = new WebSocketTransport({ authenticator, acceptor: manager.accept, onError: countError });
+  const livekit = await startLiveKitFromConfig(config, manager.accept, countError);
   const publicServer = await startPublicServer({
     hostname: config.ORCHESTRATOR_HOST,
     port: config.ORCHESTRATOR_WS_PORT,

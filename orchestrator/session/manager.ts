@@ -77,15 +77,8 @@ export class SessionManager {
     return this.#sessions.get(id)?.session;
   }
 
-  /** The acceptor every transport calls (see `SessionAcceptor`). A refusal counts in the errors metric by its code. */
-  readonly accept = (request: SessionRequest, output: AgentOutput): SessionInput => {
-    try {
-      return this.#accept(request, output);
-    } catch (error) {
-      if (error instanceof SessionRejectedError) this.#options.metrics?.errors.inc({ code: error.code });
-      throw error;
-    }
-  };
+  /** The acceptor every transport calls (see `SessionAcceptor`). */
+  readonly accept = (request: SessionRequest, output: AgentOutput): SessionInput => this.#accept(request, output);
 
   #accept(request: SessionRequest, output: AgentOutput): SessionInput {
     const options = this.#options;

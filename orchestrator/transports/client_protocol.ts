@@ -44,6 +44,8 @@ export interface ClientProtocolOptions {
    * `session.start` is then refused with this explanation. Unset: the client's `session.start` starts it.
    */
   refuseStartMessage?: string;
+  /** Called with the code of every error the engine reports to the client (the errors-by-code metric). */
+  onError?: (code: ErrorCode) => void;
 }
 
 /** One connection's protocol state: the session it carries, its budgets and its start timer. */
@@ -75,7 +77,7 @@ export class ClientProtocol {
     this.#startTimer = setTimeout(() => {
       if (this.#session || this.#ended) return;
       this.#ended = true;
-      this.#options.output.fail("start_timeout", `no session.start within ${ms} ms`, {
+      this.#fail("start_timeout", `no session.start within ${ms} ms`, {
         closeCode: CloseCode.startTimeout,
       });
     }, ms);
@@ -97,10 +99,10 @@ export class ClientProtocol {
     } catch (error) {
       this.#ended = true;
       if (error instanceof SessionRejectedError) {
-        output.fail(error.code, error.message, { closeCode: error.closeCode });
+        this.#fail(error.code, error.message, { closeCode: error.closeCode });
       } else {
         log.error("starting a session on {id} failed: {error}", { id: output.connectionId, error });
-        output.fail("internal", "the server could not start a session", { closeCode: CloseCode.internalError });
+        this.#fail("internal", "the server could not start a session", { closeCode: CloseCode.internalError });
       }
       return false;
     }
@@ -164,7 +166,7 @@ export class ClientProtocol {
       const { output, log } = this.#options;
       log.error("connection {id} failed handling input: {error}", { id: output.connectionId, error });
       this.end("violation");
-      output.fail("internal", "the server failed handling this input", { closeCode: CloseCode.internalError });
+      this.#fail("internal", "the server failed handling this input", { closeCode: CloseCode.internalError });
     }
   }
 
@@ -214,6 +216,12 @@ export class ClientProtocol {
     session.audio({ samples: parsed.value, sampleRate: rate });
   }
 
+  /** Reports an error to the client, and counts it. */
+  #fail(code: ErrorCode, message: string, options: { closeCode: number }): void {
+    this.#options.onError?.(code);
+    this.#options.output.fail(code, message, options);
+  }
+
   #violation(code: ErrorCode, message: string, closeCode: number = CloseCode.policyViolation): void {
     const { output, log, transport } = this.#options;
     log.info("{transport} connection {id} violation {code}: {message}", {
@@ -223,6 +231,6 @@ export class ClientProtocol {
       message,
     });
     this.end("violation");
-    output.fail(code, message, { closeCode });
+    this.#fail(code, message, { closeCode });
   }
 }

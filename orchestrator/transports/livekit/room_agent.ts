@@ -10,7 +10,7 @@ import type { AudioFrame, AudioSource, RemoteParticipant, RemoteTrack, Room } fr
 import { WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { getLogger } from "../../../shared/log/mod.ts";
 import type { SessionStart } from "../../../shared/protocol/client_messages.ts";
-import { CloseCode, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
+import { CloseCode, type ErrorCode, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
 import type { SessionAcceptor } from "../contract.ts";
 import { type AgentLink, LiveKitAgentOutput } from "./agent_output.ts";
 import { CLOSE_TOPIC, type CloseNotice, CONTROL_TOPIC, encodeJson } from "../../../shared/protocol/data_channel.ts";
@@ -39,6 +39,8 @@ export interface RoomAgentOptions {
   credentials: LiveKitCredentials;
   invite: RoomInvite;
   acceptor: SessionAcceptor;
+  /** Called with the code of every error reported to the client (the errors-by-code metric). */
+  onError?: (code: ErrorCode) => void;
   limits: ProtocolLimits;
   connectionId: string;
   userJoinTimeoutMs: number;
@@ -222,6 +224,7 @@ export class RoomAgent implements AgentLink {
       acceptor,
       output: this.#output,
       log,
+      onError: this.#options.onError,
       refuseStartMessage:
         "on LiveKit the session starts when you join the room; pass its options to POST /api/connection-details",
     });

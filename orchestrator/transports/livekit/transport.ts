@@ -7,7 +7,7 @@
  */
 import type { OrchestratorConfig } from "../../../shared/config/orchestrator.ts";
 import { getLogger } from "../../../shared/log/mod.ts";
-import { CloseCode, DEFAULT_LIMITS, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
+import { CloseCode, DEFAULT_LIMITS, type ErrorCode, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
 import type { SessionAcceptor, TransportServer } from "../contract.ts";
 import { RoomAgent, type RoomInvite } from "./room_agent.ts";
 import { loadRtc } from "./rtc.ts";
@@ -23,6 +23,8 @@ export interface LiveKitTransportOptions extends LiveKitCredentials {
   url: string;
   acceptor: SessionAcceptor;
   limits?: Partial<ProtocolLimits>;
+  /** Called with the code of every error reported to a client (the errors-by-code metric). */
+  onError?: (code: ErrorCode) => void;
   /** How long the agent waits in a room for its user, in ms (default 60 s). */
   userJoinTimeoutMs?: number;
   /** How long joining LiveKit may take, in ms (default 10 s). */
@@ -62,6 +64,7 @@ export async function startLiveKitTransport(options: LiveKitTransportOptions): P
 export async function startLiveKitFromConfig(
   config: Pick<OrchestratorConfig, "LIVEKIT_URL" | "LIVEKIT_API_KEY" | "LIVEKIT_API_SECRET">,
   acceptor: SessionAcceptor,
+  onError?: (code: ErrorCode) => void,
 ): Promise<LiveKitTransport | null> {
   if (!config.LIVEKIT_URL || !config.LIVEKIT_API_KEY || !config.LIVEKIT_API_SECRET) {
     log.info("LiveKit is not configured: browsers use the WebSocket transport");
@@ -72,6 +75,7 @@ export async function startLiveKitFromConfig(
     apiKey: config.LIVEKIT_API_KEY,
     apiSecret: config.LIVEKIT_API_SECRET,
     acceptor,
+    onError,
   });
   log.info("LiveKit transport ready: agents join rooms at {url}", { url: transport.url });
   return transport;
@@ -137,6 +141,7 @@ export class LiveKitTransport implements TransportServer, RoomDispatcher {
         credentials: options,
         invite,
         acceptor: options.acceptor,
+        onError: options.onError,
         limits: this.limits,
         connectionId: `lk-${this.#nextId++}`,
         userJoinTimeoutMs: options.userJoinTimeoutMs ?? 60_000,

@@ -28,6 +28,8 @@ export interface ConnectionOptions {
   onClosed: (connection: WebSocketConnection) => void;
   /** Refuse at open (e.g. the server is full) with this error. */
   refuse?: { code: ErrorCode; message: string; closeCode: number };
+  /** Called with the code of every error reported to the client (the errors-by-code metric). */
+  onError?: (code: ErrorCode) => void;
 }
 
 /** A WebSocket connection carrying one session. */
@@ -51,6 +53,7 @@ export class WebSocketConnection implements AgentOutput {
         acceptor: options.acceptor,
         output: this,
         log,
+        onError: options.onError,
       });
     }
     socket.binaryType = "arraybuffer";
@@ -106,9 +109,15 @@ export class WebSocketConnection implements AgentOutput {
   }
 
   #onOpen(): void {
-    const { auth, refuse } = this.#options;
-    if (!auth.ok) return this.fail(auth.code, auth.message, { closeCode: CloseCode.unauthorized });
-    if (refuse) return this.fail(refuse.code, refuse.message, { closeCode: refuse.closeCode });
+    const { auth, refuse, onError } = this.#options;
+    if (!auth.ok) {
+      onError?.(auth.code);
+      return this.fail(auth.code, auth.message, { closeCode: CloseCode.unauthorized });
+    }
+    if (refuse) {
+      onError?.(refuse.code);
+      return this.fail(refuse.code, refuse.message, { closeCode: refuse.closeCode });
+    }
     this.#protocol?.armStartTimeout();
   }
 

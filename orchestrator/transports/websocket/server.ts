@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CloseCode, DEFAULT_LIMITS, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
+import { CloseCode, DEFAULT_LIMITS, type ErrorCode, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
 import type { Authenticator } from "../auth.ts";
 import type { SessionAcceptor, TransportServer } from "../contract.ts";
 import { type ConnectionAuth, WebSocketConnection } from "./connection.ts";
@@ -18,6 +18,8 @@ export interface WebSocketTransportOptions {
   limits?: Partial<ProtocolLimits>;
   /** Seconds between WebSocket pings; a client that does not answer is disconnected. */
   idleTimeoutSeconds?: number;
+  /** Called with the code of every error reported to a client (the errors-by-code metric). */
+  onError?: (code: ErrorCode) => void;
 }
 
 /** The WebSocket transport's connections. */
@@ -59,6 +61,7 @@ export class WebSocketTransport implements TransportServer {
       auth,
       limits: this.limits,
       acceptor: this.#options.acceptor,
+      onError: this.#options.onError,
       onClosed: (c) => this.#connections.delete(c),
       refuse: full
         ? {

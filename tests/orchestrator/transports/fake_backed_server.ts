@@ -51,6 +51,7 @@ export async function startFakeBackedServer(options: {
     authenticator: createAuthenticator({ apiKeys: options.apiKeys, tokenSecret: options.tokenSecret }),
     acceptor: manager.accept,
     limits: options.limits,
+    onError: (code) => metrics.errors.inc({ code }),
   });
   return {
     server,

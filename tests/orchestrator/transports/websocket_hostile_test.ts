@@ -36,6 +36,13 @@ Deno.test("websocket: ≥100 hostile inputs each get an error event and a close 
     const failures: string[] = [];
     for (const c of cases) failures.push(...await runHostileCase(stack.server.url, c));
     assert.deepEqual(failures, []);
+    // Every error event a hostile client got counts in the errors metric by its code.
+    const counted = stack.metrics.registry.render().split("\n").filter((l) => l.startsWith("voicechat_errors_total{"))
+      .reduce((sum, line) => sum + Number(line.split(" ")[1]), 0);
+    assert.ok(counted >= cases.length, `${counted} errors counted for ${cases.length} hostile inputs`);
+    for (const code of ["unauthorized", "bad_json", "bad_message", "start_timeout"]) {
+      assert.ok(stack.metrics.errors.get({ code }) > 0, `${code} is counted`);
+    }
     // The canary's session still works end to end, and nothing else is left open.
     canary.sendText("still here");
     const done = await canary.waitFor("response.done", 10_000);

@@ -45,6 +45,8 @@ interface Rig {
   transport: LiveKitTransport;
   sessions: Sessions;
   users: LiveKitTestUser[];
+  /** Codes the transport reported through `onError` (the errors metric). */
+  errors: string[];
   join(start?: SessionStart, principal?: string): Promise<LiveKitTestUser>;
 }
 
@@ -53,18 +55,21 @@ function rigTest(name: string, fn: (rig: Rig) => Promise<void>, options: { userJ
     const livekit = await LiveKitServer.start();
     const sessions = new Sessions();
     const users: LiveKitTestUser[] = [];
+    const errors: string[] = [];
     const transport = await startLiveKitTransport({
       url: livekit.url,
       apiKey: livekit.apiKey,
       apiSecret: livekit.apiSecret,
       acceptor: sessions.accept,
       userJoinTimeoutMs: options.userJoinTimeoutMs,
+      onError: (code) => errors.push(code),
     });
     const rig: Rig = {
       livekit,
       transport,
       sessions,
       users,
+      errors,
       async join(start = { type: "session.start" }, principal = "tester") {
         const ticket = newRoomTicket();
         await transport.dispatch({ ticket, principal, start });
@@ -137,6 +142,7 @@ rigTest("data that is not the protocol is refused with the WebSocket error codes
     assert.equal((await user.closed).code, close, code);
   }
   assert.deepEqual(rig.sessions.entries.map((e) => e.ends), cases.map(() => ["violation"]));
+  assert.deepEqual(rig.errors, cases.map((c) => c.code), "each refusal is counted by its code");
 });
 
 rigTest("a flood of data messages is refused", async (rig) => {
