@@ -1,8 +1,8 @@
 /**
  * The frames a speech stream received and its consumer has not taken yet, with flow control: past a high-water mark
- * the worker is held back, and let go again once the consumer has drained the queue to the low-water mark. This is
- * the one buffer of agent audio between a worker and the wire: the session's pacer takes frames only as it sends
- * them, so while the session holds its output (barge-in, client pause) the frames wait here and the worker stops.
+ * the worker is held back, and let go again once the consumer has drained the queue to the low-water mark. The
+ * session's pacer takes up to the same number of frames ahead (`HIGH_WATER_FRAMES` is the one constant): audio it
+ * holds keeps playing through a failover, which drops only what still waits here.
  *
  * @module
  */

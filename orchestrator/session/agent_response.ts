@@ -1,8 +1,8 @@
 /**
  * One agent response: responder text → sentences → speech stream on a worker → frames into the session's pacer.
- * Sentences go to the worker as soon as they complete; frames go to the pacer as it wants them. The one buffer of
- * agent audio is the speech stream's queue (`orchestrator/routing/frame_queue.ts`), which holds the worker back when
- * full, so a fast worker never fills memory. It can be held (barge-in), resumed, or stopped, and knows which text was heard.
+ * Sentences go to the worker as soon as they complete; frames go to the pacer as they arrive, with backpressure so
+ * a fast worker never fills memory: audio already handed to the pacer keeps playing while a failover finds another
+ * worker. It can be held (barge-in), resumed, or stopped, and knows which text was heard.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import { SentenceBuffer } from "../../shared/text/mod.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import type { ConversationMessage, Responder } from "../responder/contract.ts";
 import type { SpeechStream, SpeechStreamOptions, TtsFrame, TtsRouter } from "../routing/contract.ts";
+import { HIGH_WATER_FRAMES } from "../routing/frame_queue.ts";
 import type { Clock } from "./clock.ts";
 import { HeardTextTracker } from "./heard_text.ts";
 import type { FramePacer } from "./pacer.ts";
@@ -51,6 +52,8 @@ export interface AgentResponseOptions {
   pacer: FramePacer<PacedFrame>;
   clock: Clock;
   listener: ResponseListener;
+  /** Frames allowed to wait in the pacer before the worker stream is no longer read (default 250 = 5 s). */
+  maxQueuedFrames?: number;
 }
 
 /** A response in progress. */
@@ -203,7 +206,7 @@ export class AgentResponse {
       }
       if (frame.pcm.byteLength > 0) {
         this.#heard.received(frame.textStart, frame.textEnd);
-        await pacer.waitForSpace();
+        await pacer.waitForSpace(this.#options.maxQueuedFrames ?? HIGH_WATER_FRAMES);
         if (this.#finished) break;
         this.#enqueued++;
         pacer.enqueue({ frame, owner: this });

@@ -8,9 +8,6 @@
  */
 import type { Clock, TimerHandle } from "./clock.ts";
 
-/** Frames kept ready beyond the lead, so the queue never runs dry between two deliveries from the stream. */
-const READY_MARGIN_FRAMES = 5;
-
 /** Timing of one sent frame. */
 export interface SendTiming {
   /** When the schedule wanted it sent (clock ms). */
@@ -114,13 +111,8 @@ export class FramePacer<T> {
     return dropped;
   }
 
-  /**
-   * Resolves once fewer than `maxQueued` frames wait; by default the lead plus a small margin. The pacer is not a
-   * buffer: whoever feeds it waits here, and the speech stream's queue behind it holds the worker back.
-   */
-  waitForSpace(
-    maxQueued = Math.ceil(this.#options.leadMs / this.#options.frameMs) + READY_MARGIN_FRAMES,
-  ): Promise<void> {
+  /** Resolves once fewer than `maxQueued` frames wait (backpressure toward the worker stream). */
+  waitForSpace(maxQueued: number): Promise<void> {
     if (this.queued < maxQueued) return Promise.resolve();
     return new Promise((resolve) => {
       const check = () => {
