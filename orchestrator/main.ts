@@ -12,7 +12,10 @@ import { SPEECH_SAMPLE_RATE } from "../shared/audio/format.ts";
 import { int16ToFloat32 } from "../shared/audio/pcm.ts";
 import { StreamingResampler } from "../shared/audio/resampler.ts";
 import { loadOrchestratorConfigOrExit, type OrchestratorConfig } from "../shared/config/orchestrator.ts";
+import { effectiveLogLevel } from "../shared/config/common.ts";
+import { unknownVariableWarnings } from "../shared/config/unknown_variables.ts";
 import { getLogger } from "../shared/log/mod.ts";
+import { workerLinkSecurity } from "../shared/security/worker_rpc.ts";
 import { setupLogging } from "../shared/log/setup.ts";
 import { WorkerDirectory } from "../shared/registry/directory.ts";
 import type { AsrEngine } from "./asr/contract.ts";
@@ -88,7 +91,10 @@ export async function startOrchestrator(
   let router = parts.router;
   if (!router) {
     if (config.REDIS_URL) {
-      directory = new WorkerDirectory({ redisUrl: String(config.REDIS_URL) });
+      directory = new WorkerDirectory({
+        redisUrl: String(config.REDIS_URL),
+        signingSecret: config.WORKER_RPC_SECRET || undefined,
+      });
       if (!await directory.start()) {
         log.warn("Redis is not reachable yet; using {address} until it is", {
           address: config.TTS_WORKER_ADDRESS,
@@ -100,6 +106,7 @@ export async function startOrchestrator(
       staticAddress: config.TTS_WORKER_ADDRESS,
       policy: config.ROUTING_POLICY,
       defaultModel: config.DEFAULT_MODEL,
+      security: workerLinkSecurity(config),
     });
     router = built;
     owned.push(async () => {
@@ -130,6 +137,8 @@ export async function startOrchestrator(
     router: ttsRouter,
     asrLanguages: asrEngine.languages,
     metrics,
+    llmTurnsPerMinute: config.LLM_TURNS_PER_MINUTE,
+    transcriptLog: config.TRANSCRIPT_LOG,
     createSpeechInput: (listener, params) =>
       new SpeechInput({
         vad: vadModel.createStream(vadOptions),
@@ -228,7 +237,11 @@ export async function startOrchestrator(
 
 if (import.meta.main) {
   const config = loadOrchestratorConfigOrExit();
-  setupLogging({ service: "orchestrator", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  setupLogging({ service: "orchestrator", level: effectiveLogLevel(config), format: config.LOG_FORMAT });
+  for (const warning of unknownVariableWarnings(Deno.env.toObject())) log.warn(warning);
+  if (config.ALLOW_INSECURE_DEV) {
+    log.warn("ALLOW_INSECURE_DEV=true: security checks are warnings only. Never run a deployment like this.");
+  }
   let orchestrator: Orchestrator;
   try {
     orchestrator = await startOrchestrator(config);

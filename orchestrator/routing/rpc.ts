@@ -82,6 +82,21 @@ export function endSession(client: TTSServiceClient, sessionId: string, timeoutM
   });
 }
 
+/**
+ * RenewSessions with a deadline: the ids the worker does not know. Never rejects: a failed renewal is retried at the
+ * next period, and a worker that stays unreachable is dealt with by failover.
+ */
+export function renewSessions(client: TTSServiceClient, sessionIds: string[], timeoutMs: number): Promise<Set<string>> {
+  return new Promise((resolve) => {
+    client.renewSessions({ sessionIds }, new Metadata(), deadline(timeoutMs), (error, response) => {
+      if (error) {
+        log.debug("RenewSessions failed: {error}", { error: describeError(error) });
+        resolve(new Set());
+      } else resolve(new Set(response.unknownSessionIds));
+    });
+  });
+}
+
 /** Control with a deadline. */
 export function control(
   client: TTSServiceClient,

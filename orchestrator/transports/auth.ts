@@ -6,6 +6,8 @@
  * @module
  */
 
+import { constantTimeEqual } from "../../shared/security/constant_time.ts";
+
 const TOKEN_PREFIX = "v1.";
 const encoder = new TextEncoder();
 
@@ -113,13 +115,6 @@ function importHmacKey(secret: string): Promise<CryptoKey> {
 async function digestHex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -5,9 +5,9 @@ import { okOf, problemFor, problemsOf } from "./helpers.ts";
 // Schema-only loads (no voicepack/GPU checks): those have their own tests.
 const load = (env: Record<string, string>) => loadConfig(workerConfigSchema, env, { service: "worker" });
 
-Deno.test("worker defaults: gRPC on 0.0.0.0:7002, piper with lessac, TTL of three heartbeats", () => {
+Deno.test("worker defaults: gRPC on loopback 127.0.0.1:7002, piper with lessac, TTL of three heartbeats", () => {
   const { config } = okOf(load({}));
-  assert.equal(config.WORKER_GRPC_HOST, "0.0.0.0");
+  assert.equal(config.WORKER_GRPC_HOST, "127.0.0.1");
   assert.equal(config.WORKER_GRPC_PORT, 7002);
   assert.equal(config.ADAPTER_TYPE, "piper");
   assert.equal(config.DEFAULT_MODEL, "piper-en-us-lessac-medium");
