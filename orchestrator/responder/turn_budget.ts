@@ -14,7 +14,8 @@ export class TurnBudget {
 
   /** `perMinute` sustained turns per principal, with a burst of a quarter minute's worth (at least 3). */
   constructor(readonly perMinute: number, now?: () => number) {
-    this.#limiter = new RateLimiter({ perMinute, burst: Math.max(3, Math.ceil(perMinute / 4)), now });
+    const burst = Math.max(3, Math.ceil(perMinute / 4));
+    this.#limiter = new RateLimiter(now ? { perMinute, burst, now } : { perMinute, burst });
   }
 
   /** `responder` charged to `principal`'s budget. */
