@@ -94,6 +94,7 @@ export async function startOrchestrator(
       directory = new WorkerDirectory({
         redisUrl: String(config.REDIS_URL),
         signingSecret: config.WORKER_RPC_SECRET || undefined,
+        acceptedSigningSecret: config.WORKER_RPC_SECRET_ACCEPT || undefined,
       });
       if (!await directory.start()) {
         log.warn("Redis is not reachable yet; using {address} until it is", {
@@ -158,6 +159,7 @@ export async function startOrchestrator(
   const authenticator = createAuthenticator({
     apiKeys,
     tokenSecret: config.ORCHESTRATOR_TOKEN_SECRET,
+    acceptedTokenSecret: config.ORCHESTRATOR_TOKEN_SECRET_ACCEPT,
     allowAnonymous: anonymous,
   });
   // Every error a transport reports to a client counts by its code (sessions count their own, see Session).

@@ -45,6 +45,8 @@ export const commonFields = {
   ALLOW_INSECURE_DEV: boolField(false),
   /** Call credential between orchestrator and workers (and the key the registry records are signed with). */
   WORKER_RPC_SECRET: stringField(),
+  /** During a rotation: also accepted (worker calls, registry signatures), never sent or signed with. */
+  WORKER_RPC_SECRET_ACCEPT: stringField(),
 };
 
 /** The effective log level: `DEBUG=true` means debug. */

@@ -85,6 +85,8 @@ export const orchestratorFields = z.object({
   /** Accepted client API keys; empty = development mode (no key needed). */
   ORCHESTRATOR_API_KEYS: listField(),
   ORCHESTRATOR_TOKEN_SECRET: tokenSecretField,
+  /** During a rotation: tokens signed with this secret are accepted too (none are minted with it). */
+  ORCHESTRATOR_TOKEN_SECRET_ACCEPT: tokenSecretField,
   ORCHESTRATOR_MAX_SESSIONS_PER_KEY: intField(8, { min: 1, max: 10_000 }),
   ASR_ENGINE: enumField(["whisper", "pocketsphinx"] as const, "whisper"),
   ASR_DEVICE: enumField(["auto", "cpu", "cuda"] as const, "auto"),

@@ -41,6 +41,8 @@ export interface WorkerDirectoryOptions {
   outageGraceMs?: number;
   /** `WORKER_RPC_SECRET`: when set, only records signed with it are used (see `record_signature.ts`). */
   signingSecret?: string;
+  /** `WORKER_RPC_SECRET_ACCEPT`: records signed with it are used too (key rotation). */
+  acceptedSigningSecret?: string;
 }
 
 /** Directory event names. */
@@ -88,7 +90,7 @@ export class WorkerDirectory {
   readonly #malformed = new Map<string, string>();
   /** Names already warned about for a missing or wrong signature (one warning per name). */
   readonly #unsigned = new Set<string>();
-  readonly #signingKey: Buffer | null;
+  readonly #signingKeys: Buffer[];
   #warnedOverflow = false;
   readonly #announcedLeaves = new Set<string>();
   #commands: Redis | null = null;
@@ -108,7 +110,9 @@ export class WorkerDirectory {
     }
     this.#redisUrl = options.redisUrl;
     this.#keys = registryKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
-    this.#signingKey = options.signingSecret ? registryKey(options.signingSecret) : null;
+    this.#signingKeys = options.signingSecret
+      ? [options.signingSecret, options.acceptedSigningSecret].filter((s): s is string => Boolean(s)).map(registryKey)
+      : [];
   }
 
   /** True while the directory can read Redis. */
@@ -259,7 +263,7 @@ export class WorkerDirectory {
       this.#warnMalformed(name, raw, `larger than ${MAX_RECORD_BYTES} bytes`);
       return null;
     }
-    const parsed = parseWorkerRecord(raw, this.#signingKey);
+    const parsed = parseWorkerRecord(raw, this.#signingKeys);
     if (!parsed.ok && parsed.unsigned) {
       if (!this.#unsigned.has(name)) {
         this.#unsigned.add(name);

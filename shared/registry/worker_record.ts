@@ -69,10 +69,10 @@ export type WorkerLoad = z.infer<typeof workerLoadSchema>;
 export type ParsedWorkerRecord = { ok: true; record: WorkerRecord } | { ok: false; error: string; unsigned?: boolean };
 
 /**
- * Parses and validates a JSON record read from Redis; never throws. With `signingKey`, a record without a valid
- * signature is refused (`unsigned: true`).
+ * Parses and validates a JSON record read from Redis; never throws. With `signingKeys`, a record without a valid
+ * signature under one of `signingKeys` is refused (`unsigned: true`).
  */
-export function parseWorkerRecord(raw: string, signingKey?: Buffer | null): ParsedWorkerRecord {
+export function parseWorkerRecord(raw: string, signingKeys: readonly Buffer[] = []): ParsedWorkerRecord {
   if (raw.length > MAX_RECORD_BYTES) return { ok: false, error: `larger than ${MAX_RECORD_BYTES} bytes` };
   let value: unknown;
   try {
@@ -80,9 +80,9 @@ export function parseWorkerRecord(raw: string, signingKey?: Buffer | null): Pars
   } catch (err) {
     return { ok: false, error: `not JSON (${(err as Error).message})` };
   }
-  if (signingKey) {
+  if (signingKeys.length) {
     const record = typeof value === "object" && value !== null && !Array.isArray(value)
-      ? verifiedRecord(value as Record<string, unknown>, signingKey)
+      ? signingKeys.map((key) => verifiedRecord(value as Record<string, unknown>, key)).find((r) => r !== null) ?? null
       : null;
     if (!record) return { ok: false, unsigned: true, error: "no valid signature (is WORKER_RPC_SECRET the same?)" };
     value = record;

@@ -14,13 +14,20 @@ import { secretMatches } from "./constant_time.ts";
 
 /** The security settings of one side of the worker link. */
 export interface WorkerLinkSecurity {
-  /** `WORKER_RPC_SECRET`: required on every TTSService call when set. */
+  /** `WORKER_RPC_SECRET`: sent on every call; required by the worker on every TTSService call when set. */
   rpcSecret?: string;
+  /** `WORKER_RPC_SECRET_ACCEPT`: accepted by the worker as well during a rotation; never sent. */
+  acceptedRpcSecret?: string;
 }
 
-/** The settings from either service's config (both read the same variable). */
-export function workerLinkSecurity(config: { WORKER_RPC_SECRET?: string }): WorkerLinkSecurity {
-  return { rpcSecret: config.WORKER_RPC_SECRET || undefined };
+/** The settings from either service's config (both read the same variables). */
+export function workerLinkSecurity(
+  config: { WORKER_RPC_SECRET?: string; WORKER_RPC_SECRET_ACCEPT?: string },
+): WorkerLinkSecurity {
+  return {
+    rpcSecret: config.WORKER_RPC_SECRET || undefined,
+    acceptedRpcSecret: config.WORKER_RPC_SECRET_ACCEPT || undefined,
+  };
 }
 
 /** The metadata entry that carries the secret. */
@@ -43,11 +50,17 @@ export function rpcSecretInterceptors(secret: string | undefined): Interceptor[]
  * Why a call's metadata does not carry the secret, or null when it does (or when no secret is configured). The
  * message names what is wrong, never the secret.
  */
-export function rpcSecretProblem(metadata: Metadata | undefined, secret: string | undefined): string | null {
+export function rpcSecretProblem(
+  metadata: Metadata | undefined,
+  secret: string | undefined,
+  accepted?: string,
+): string | null {
   if (!secret) return null;
   const values = metadata?.get(RPC_SECRET_METADATA_KEY) ?? [];
   const raw = values.length === 1 ? String(values[0]) : "";
   if (!raw) return "this worker requires the WORKER_RPC_SECRET call credential (authorization: Bearer …)";
   const given = raw.toLowerCase().startsWith("bearer ") ? raw.slice(7).trim() : "";
-  return secretMatches(given, secret) ? null : "the call credential does not match WORKER_RPC_SECRET";
+  // Both comparisons always run: which secret matched must not show in the timing either.
+  const matches = [secretMatches(given, secret), accepted ? secretMatches(given, accepted) : false];
+  return matches.some(Boolean) ? null : "the call credential does not match WORKER_RPC_SECRET";
 }

@@ -100,3 +100,31 @@ Deno.test("registry: a flood of index entries and oversized values is read in bo
     await server.dispose();
   }
 });
+
+Deno.test("registry rotation: records signed with WORKER_RPC_SECRET_ACCEPT are used too", async () => {
+  const server = await RedisServer.start();
+  const next = "registry-secret-next-0123456789abcdef0123";
+  const directory = new WorkerDirectory({
+    redisUrl: server.url,
+    refreshMs: 50,
+    signingSecret: next,
+    acceptedSigningSecret: SECRET,
+  });
+  const workers = [SECRET, next].map((signingSecret, i) =>
+    new WorkerRegistration({
+      redisUrl: server.url,
+      heartbeatMs: 50,
+      snapshot: () => sampleRecord(`w${i}`),
+      signingSecret,
+    })
+  );
+  try {
+    for (const worker of workers) await worker.start();
+    await directory.start();
+    await waitFor("both workers", () => directory.list().length === 2, 3000);
+  } finally {
+    for (const worker of workers) await worker.stop();
+    await directory.stop();
+    await server.dispose();
+  }
+});

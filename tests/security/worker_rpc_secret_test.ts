@@ -55,3 +55,20 @@ Deno.test("worker RPC secret: calls without or with a wrong credential are UNAUT
     await worker.shutdown("test");
   }
 });
+
+Deno.test("worker RPC secret rotation: the worker accepts WORKER_RPC_SECRET_ACCEPT as well, nothing else", async () => {
+  const next = "rpc-secret-next-for-tests-0123456789abcdef";
+  const worker = await startTestWorker({ security: { rpcSecret: next, acceptedRpcSecret: SECRET } });
+  const address = `127.0.0.1:${worker.port}`;
+  const clients = [SECRET, next, "rpc-secret-unknown-0123456789abcdef"].map((rpcSecret) =>
+    new TestClient(address, { rpcSecret })
+  );
+  try {
+    assert.equal(await code(clients[0].startSession("old")), "ok", "the old secret, during the rotation");
+    assert.equal(await code(clients[1].startSession("new")), "ok");
+    assert.equal(await code(clients[2].startSession("other")), status.UNAUTHENTICATED);
+  } finally {
+    for (const client of clients) client.close();
+    await worker.shutdown("test");
+  }
+});

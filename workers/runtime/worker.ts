@@ -200,7 +200,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     metricsAddress: metricsServer ? `${address.slice(0, address.lastIndexOf(":"))}:${metricsServer.port}` : undefined,
   };
   const limits: WorkerLimits = { ...DEFAULT_WORKER_LIMITS, ...options.limits, maxTextChars: options.maxTextChars };
-  const core = new WorkerCore(identity, options.adapter, models, sessions, limits, options.security?.rpcSecret);
+  const core = new WorkerCore(identity, options.adapter, models, sessions, limits, options.security);
   core.metrics = metrics;
   coreRef = core;
   if (options.metrics && wantsGpuMetrics(options.metrics.gpu ?? "auto", options.adapter.device)) {

@@ -10,7 +10,7 @@ import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
 import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { type Metadata, status } from "@grpc/grpc-js";
-import { rpcSecretProblem } from "../../shared/security/worker_rpc.ts";
+import { rpcSecretProblem, type WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
 import type { ModelDescriptor, TtsAdapter } from "./adapter.ts";
 import type { WorkerLimits } from "./limits.ts";
 import { RpcError } from "./rpc_error.ts";
@@ -50,12 +50,12 @@ export class WorkerCore implements SynthesisContext {
     readonly models: ModelManager,
     readonly sessions: SessionTable,
     readonly limits: WorkerLimits,
-    readonly rpcSecret?: string,
+    readonly security: WorkerLinkSecurity = {},
   ) {}
 
   /** Throws UNAUTHENTICATED unless the call carries the `WORKER_RPC_SECRET` call credential (when one is set). */
   authorize(metadata: Metadata | undefined, rpc: string): void {
-    const problem = rpcSecretProblem(metadata, this.rpcSecret);
+    const problem = rpcSecretProblem(metadata, this.security.rpcSecret, this.security.acceptedRpcSecret);
     if (problem) throw new RpcError(status.UNAUTHENTICATED, `${rpc}: ${problem}`);
   }
 
