@@ -33,7 +33,7 @@ export interface LightStack {
 
 /** Starts the light stack; `env` overrides orchestrator variables, `worker` the worker options. */
 export async function startLightStack(
-  options: { env?: Record<string, string>; worker?: Partial<StartWorkerOptions> } = {},
+  options: { env?: Record<string, string>; worker?: Partial<StartWorkerOptions>; rpcSecret?: string } = {},
 ): Promise<LightStack> {
   await requireFixtures();
   const redis = await RedisServer.start();
@@ -42,6 +42,7 @@ export async function startLightStack(
     worker = await startTestWorker({
       maxSessions: 32,
       registry: { redisUrl: redis.url, heartbeatMs: 200, ttlMs: 1000 },
+      security: { rpcSecret: options.rpcSecret },
       ...options.worker,
     });
     const config = orchestratorConfigSchema.parse({
@@ -56,6 +57,7 @@ export async function startLightStack(
       ASR_MODELS_DIR: "models/whisper",
       VAD_MODEL_PATH: "models/silero/silero_vad_v5.onnx",
       LOG_LEVEL: "error",
+      ...(options.rpcSecret ? { WORKER_RPC_SECRET: options.rpcSecret } : {}),
       ...options.env,
     });
     const orchestrator = await startOrchestrator(config);
