@@ -237,6 +237,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     () => void expireSessions(core),
     Math.max(50, Math.min(5_000, Math.floor(limits.sessionLeaseMs / 4))),
   );
+  // The gRPC server keeps the process alive; this timer need not.
+  Deno.unrefTimer(leaseTimer);
 
   health.setStatus("", "SERVING");
   health.setStatus(TTS_SERVICE_NAME, "SERVING");
