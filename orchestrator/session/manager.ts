@@ -35,6 +35,7 @@ function withTranscriptLog(output: AgentOutput, sessionId: string): AgentOutput 
       return output.open;
     },
     sendAudio: (pcm) => output.sendAudio(pcm),
+    clearAudio: () => output.clearAudio(),
     sendEvent: (event) => {
       if (event.type === "transcript.final") {
         transcriptLog.info("user said: {text}", { session_id: sessionId, text: event.text });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { Redis } from "ioredis";
-import { VoiceWsClient } from "../../orchestrator/protocol/ws_client.ts";
+import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
 import { ControlCommand } from "../../proto/gen/tts.ts";
 import {
   loadConfig,

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Orchestrator, startOrchestrator } from "../../orchestrator/main.ts";
-import { VoiceWsClient } from "../../orchestrator/protocol/ws_client.ts";
+import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
 import { orchestratorConfigSchema } from "../../shared/config/orchestrator.ts";
 import type { RunningWorker, StartWorkerOptions } from "../../workers/runtime/worker.ts";
 import { freePort } from "../helpers/ports.ts";
