@@ -35,6 +35,7 @@ import { SpeechInput, type ToSpeechRate } from "./session/speech_input.ts";
 import { createAuthenticator } from "./transports/auth.ts";
 import { type LiveKitTransport, startLiveKitFromConfig } from "./transports/livekit/transport.ts";
 import { WebSocketTransport } from "./transports/websocket/server.ts";
+import { TrustedProxies } from "./http/request_origin.ts";
 import { loadVadModel, type SileroVadModel, vadOptionsFromConfig } from "./vad/mod.ts";
 
 const log = getLogger("orchestrator", "main");
@@ -164,7 +165,14 @@ export async function startOrchestrator(
   });
   // Every error a transport reports to a client counts by its code (sessions count their own, see Session).
   const countError = (code: string) => metrics.errors.inc({ code });
-  const websocket = new WebSocketTransport({ authenticator, acceptor: manager.accept, onError: countError });
+  const websocket = new WebSocketTransport({
+    authenticator,
+    acceptor: manager.accept,
+    onError: countError,
+    allowedOrigins: [...config.PUBLIC_ORIGIN, ...config.WEB_ALLOWED_ORIGINS],
+    allowLoopbackOrigins: anonymous,
+    trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
+  });
   const livekit = await startLiveKitFromConfig(config, manager.accept, countError);
   const publicServer = await startPublicServer({
     hostname: config.ORCHESTRATOR_HOST,

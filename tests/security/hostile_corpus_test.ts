@@ -150,6 +150,7 @@ Deno.test("hostile corpus: ≥ 300 inputs across HTTP, gRPC, Redis, WebSocket an
       } finally {
         anonymous.close();
         client.close();
+        await new Promise((resolve) => setTimeout(resolve, 200));
       }
       const wrong = results.filter(([, code, ok]) => code === "ok" || !ok.includes(code));
       assert.deepEqual(wrong, []);

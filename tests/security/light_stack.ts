@@ -90,6 +90,9 @@ export async function startLightStack(
       },
       async close() {
         await orchestrator.close();
+        // Let the worker see every client connection close first: a GOAWAY racing a just-closed stream trips an
+        // nghttp2 assertion in Deno's HTTP/2 client (see workers/runtime/worker.ts, closeServer).
+        await new Promise((resolve) => setTimeout(resolve, 300));
         await running.shutdown("test");
         await redis.dispose();
       },
