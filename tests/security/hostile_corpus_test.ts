@@ -72,7 +72,7 @@ Deno.test("hostile corpus: ≥ 300 inputs across HTTP, gRPC, Redis, WebSocket an
     });
 
     await t.step("gRPC", async () => {
-      const address = stack.worker.address;
+      const address = stack.workerAddress;
       const anonymous = new TestClient(address);
       const client = new TestClient(address, { rpcSecret: SECRET });
       const results: Array<[string, number | "ok", number[]]> = [];
@@ -129,7 +129,7 @@ Deno.test("hostile corpus: ≥ 300 inputs across HTTP, gRPC, Redis, WebSocket an
           ["no session id", [chunk("", "hi")], I],
           ["unknown session", [chunk("nope", "hi")], [status.NOT_FOUND]],
           ["empty first chunk", [chunk("corpus", "")], I],
-          ["over chunk limit", [chunk("corpus", "x".repeat(1001))], I],
+          ["over chunk limit", [chunk("corpus", "x".repeat(4001))], I],
           ["mismatched session", [chunk("corpus", "hi"), chunk("other", "x")], I],
           ["after end of input", [chunk("corpus", "hi", { endOfInput: true }), chunk("", "more")], I],
           ["bad id", [chunk("../x", "hi")], I],
@@ -172,7 +172,7 @@ Deno.test("hostile corpus: ≥ 300 inputs across HTTP, gRPC, Redis, WebSocket an
         await new Promise((resolve) => setTimeout(resolve, 1500)); // a refresh or two
         assert.deepEqual(
           stack.orchestrator.router.workers().map((w) => w.name),
-          [stack.worker.name],
+          [stack.workerName],
           "only the real, signed worker is used",
         );
       } finally {

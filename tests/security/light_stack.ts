@@ -1,18 +1,20 @@
 /**
- * A light real stack for security tests: redis-server, an in-process mock TTS worker (registered, so the directory
- * path is exercised), and the orchestrator composition of `orchestrator/main.ts` in-process (real Silero VAD, real
- * Whisper tiny.en, real router, echo responder), reached over real WebSockets and HTTP.
+ * A light real stack for security tests: redis-server, a mock TTS worker process (`deno task run-tts-mock`, registered,
+ * so the directory path is exercised), and the orchestrator composition of `orchestrator/main.ts` in-process (real
+ * Silero VAD, real Whisper tiny.en, real router, echo responder), reached over real WebSockets and HTTP. The worker
+ * runs in its own process: an in-process gRPC server closing under Deno's HTTP/2 clients can crash the test process
+ * (an nghttp2 assertion on GOAWAY; see workers/runtime/worker.ts, closeServer).
  *
  * @module
  */
 import { type Orchestrator, startOrchestrator } from "../../orchestrator/main.ts";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
 import { orchestratorConfigSchema } from "../../shared/config/orchestrator.ts";
-import type { RunningWorker, StartWorkerOptions } from "../../workers/runtime/worker.ts";
 import { freePort } from "../helpers/ports.ts";
 import { RedisServer } from "../helpers/redis_server.ts";
+import { WorkerProcess } from "../helpers/task_process.ts";
 import { requireFixtures, until } from "../orchestrator/e2e_ws/stack.ts";
-import { startTestWorker } from "../workers/runtime/worker_harness.ts";
+import { TestClient, waitFor } from "../workers/runtime/worker_harness.ts";
 
 /** The key clients of the light stack use. */
 export const LIGHT_KEY = "light-stack-key-0123456789";
@@ -20,7 +22,14 @@ export const LIGHT_KEY = "light-stack-key-0123456789";
 /** A running light stack. */
 export interface LightStack {
   redis: RedisServer;
-  worker: RunningWorker;
+  /** The worker process, its `host:port` and registry name. */
+  worker: WorkerProcess;
+  workerAddress: string;
+  workerName: string;
+  /** A client of the worker, with the stack's call credential. */
+  workerClient: TestClient;
+  /** Sessions the worker holds now (GetCapabilities). */
+  workerSessions(): Promise<number>;
   orchestrator: Orchestrator;
   /** A client with the stack's key. */
   connect(): Promise<VoiceWsClient>;
@@ -33,18 +42,27 @@ export interface LightStack {
 
 /** Starts the light stack; `env` overrides orchestrator variables, `worker` the worker options. */
 export async function startLightStack(
-  options: { env?: Record<string, string>; worker?: Partial<StartWorkerOptions>; rpcSecret?: string } = {},
+  options: { env?: Record<string, string>; rpcSecret?: string } = {},
 ): Promise<LightStack> {
   await requireFixtures();
   const redis = await RedisServer.start();
-  let worker: RunningWorker | null = null;
+  let worker: WorkerProcess | null = null;
+  let workerClient: TestClient | null = null;
   try {
-    worker = await startTestWorker({
-      maxSessions: 32,
-      registry: { redisUrl: redis.url, heartbeatMs: 200, ttlMs: 1000 },
-      security: { rpcSecret: options.rpcSecret },
-      ...options.worker,
+    const name = `light-mock-${freePort()}`;
+    worker = WorkerProcess.start("run-tts-mock", {
+      REDIS_URL: redis.url,
+      ADAPTER_TYPE: "mock",
+      DEFAULT_MODEL: "mock-440hz",
+      WORKER_NAME: name,
+      WORKER_MAX_SESSIONS: "32",
+      WORKER_HEARTBEAT_MS: "200",
+      LOG_LEVEL: "warning",
+      ...(options.rpcSecret ? { WORKER_RPC_SECRET: options.rpcSecret } : {}),
     });
+    const address = `127.0.0.1:${worker.port}`;
+    const client = workerClient = new TestClient(address, { rpcSecret: options.rpcSecret });
+    await waitFor(() => client.health().then((s) => s === "SERVING", () => false), "the mock worker", 60_000);
     const config = orchestratorConfigSchema.parse({
       REDIS_URL: redis.url,
       ORCHESTRATOR_HOST: "127.0.0.1",
@@ -67,6 +85,10 @@ export async function startLightStack(
     return {
       redis,
       worker: running,
+      workerAddress: address,
+      workerName: name,
+      workerClient: client,
+      workerSessions: async () => (await client.capabilities()).activeSessions,
       orchestrator,
       connect,
       async healthy() {
@@ -90,15 +112,15 @@ export async function startLightStack(
       },
       async close() {
         await orchestrator.close();
-        // Let the worker see every client connection close first: a GOAWAY racing a just-closed stream trips an
-        // nghttp2 assertion in Deno's HTTP/2 client (see workers/runtime/worker.ts, closeServer).
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        await running.shutdown("test");
+        client.close();
+        running.kill("SIGTERM");
+        await running.close(false);
         await redis.dispose();
       },
     };
   } catch (error) {
-    await worker?.shutdown("test");
+    workerClient?.close();
+    await worker?.close();
     await redis.dispose();
     throw error;
   }

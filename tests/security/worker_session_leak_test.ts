@@ -41,16 +41,17 @@ Deno.test("worker sessions: a session that ends while its StartSession is in fli
 Deno.test("worker sessions: a flood of text messages returns the worker's session count to its baseline", async () => {
   const stack = await startLightStack();
   try {
-    const baseline = stack.worker.core.sessions.size;
+    const baseline = await stack.workerSessions();
     for (let round = 0; round < 2; round++) {
       const client = await stack.connect();
       await client.start();
       for (let i = 0; i < 200; i++) client.sendText(`hello ${i}`);
       const closed = await client.closed;
       assert.ok(closed.code !== 1000, `the flood was cut off (close ${closed.code})`);
+
       await waitFor(
-        () => stack.worker.core.sessions.size <= baseline,
-        `worker sessions back to ${baseline} (now ${stack.worker.core.sessions.size})`,
+        async () => (await stack.workerSessions()) <= baseline,
+        `worker sessions back to ${baseline}`,
         5000,
       );
     }
