@@ -176,7 +176,7 @@ Deno.test("a cross-field problem is reported next to an unrelated bad value", ()
 
 Deno.test("WORKER_METRICS_PORT takes a port, 0 for a free one, or off; the listener binds WORKER_GRPC_HOST unless told", () => {
   assert.equal(okOf(load({})).config.WORKER_METRICS_PORT, 0);
-  assert.equal(okOf(load({})).config.WORKER_METRICS_HOST, "0.0.0.0");
+  assert.equal(okOf(load({})).config.WORKER_METRICS_HOST, "127.0.0.1");
   const fixed = okOf(load({ WORKER_METRICS_PORT: "9464", WORKER_GRPC_HOST: "10.1.2.3" })).config;
   assert.equal(fixed.WORKER_METRICS_PORT, 9464);
   assert.equal(fixed.WORKER_METRICS_HOST, "10.1.2.3");
