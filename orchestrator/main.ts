@@ -12,7 +12,10 @@ import { SPEECH_SAMPLE_RATE } from "../shared/audio/format.ts";
 import { int16ToFloat32 } from "../shared/audio/pcm.ts";
 import { StreamingResampler } from "../shared/audio/resampler.ts";
 import { loadOrchestratorConfigOrExit, type OrchestratorConfig } from "../shared/config/orchestrator.ts";
+import { effectiveLogLevel } from "../shared/config/common.ts";
+import { unknownVariableWarnings } from "../shared/config/unknown_variables.ts";
 import { getLogger } from "../shared/log/mod.ts";
+import { workerLinkSecurity } from "../shared/security/worker_rpc.ts";
 import { setupLogging } from "../shared/log/setup.ts";
 import { WorkerDirectory } from "../shared/registry/directory.ts";
 import type { AsrEngine } from "./asr/contract.ts";
@@ -32,6 +35,7 @@ import { SpeechInput, type ToSpeechRate } from "./session/speech_input.ts";
 import { createAuthenticator } from "./transports/auth.ts";
 import { type LiveKitTransport, startLiveKitFromConfig } from "./transports/livekit/transport.ts";
 import { WebSocketTransport } from "./transports/websocket/server.ts";
+import { TrustedProxies } from "./http/request_origin.ts";
 import { loadVadModel, type SileroVadModel, vadOptionsFromConfig } from "./vad/mod.ts";
 
 const log = getLogger("orchestrator", "main");
@@ -88,7 +92,11 @@ export async function startOrchestrator(
   let router = parts.router;
   if (!router) {
     if (config.REDIS_URL) {
-      directory = new WorkerDirectory({ redisUrl: String(config.REDIS_URL) });
+      directory = new WorkerDirectory({
+        redisUrl: String(config.REDIS_URL),
+        signingSecret: config.WORKER_RPC_SECRET || undefined,
+        acceptedSigningSecret: config.WORKER_RPC_SECRET_ACCEPT || undefined,
+      });
       if (!await directory.start()) {
         log.warn("Redis is not reachable yet; using {address} until it is", {
           address: config.TTS_WORKER_ADDRESS,
@@ -100,6 +108,7 @@ export async function startOrchestrator(
       staticAddress: config.TTS_WORKER_ADDRESS,
       policy: config.ROUTING_POLICY,
       defaultModel: config.DEFAULT_MODEL,
+      security: workerLinkSecurity(config),
     });
     router = built;
     owned.push(async () => {
@@ -130,6 +139,8 @@ export async function startOrchestrator(
     router: ttsRouter,
     asrLanguages: asrEngine.languages,
     metrics,
+    llmTurnsPerMinute: config.LLM_TURNS_PER_MINUTE,
+    transcriptLog: config.TRANSCRIPT_LOG,
     createSpeechInput: (listener, params) =>
       new SpeechInput({
         vad: vadModel.createStream(vadOptions),
@@ -149,11 +160,19 @@ export async function startOrchestrator(
   const authenticator = createAuthenticator({
     apiKeys,
     tokenSecret: config.ORCHESTRATOR_TOKEN_SECRET,
+    acceptedTokenSecret: config.ORCHESTRATOR_TOKEN_SECRET_ACCEPT,
     allowAnonymous: anonymous,
   });
   // Every error a transport reports to a client counts by its code (sessions count their own, see Session).
   const countError = (code: string) => metrics.errors.inc({ code });
-  const websocket = new WebSocketTransport({ authenticator, acceptor: manager.accept, onError: countError });
+  const websocket = new WebSocketTransport({
+    authenticator,
+    acceptor: manager.accept,
+    onError: countError,
+    allowedOrigins: [...config.PUBLIC_ORIGIN, ...config.WEB_ALLOWED_ORIGINS],
+    allowLoopbackOrigins: anonymous,
+    trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
+  });
   const livekit = await startLiveKitFromConfig(config, manager.accept, countError);
   const publicServer = await startPublicServer({
     hostname: config.ORCHESTRATOR_HOST,
@@ -228,7 +247,11 @@ export async function startOrchestrator(
 
 if (import.meta.main) {
   const config = loadOrchestratorConfigOrExit();
-  setupLogging({ service: "orchestrator", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  setupLogging({ service: "orchestrator", level: effectiveLogLevel(config), format: config.LOG_FORMAT });
+  for (const warning of unknownVariableWarnings(Deno.env.toObject())) log.warn(warning);
+  if (config.ALLOW_INSECURE_DEV) {
+    log.warn("ALLOW_INSECURE_DEV=true: security checks are warnings only. Never run a deployment like this.");
+  }
   let orchestrator: Orchestrator;
   try {
     orchestrator = await startOrchestrator(config);

@@ -5,9 +5,12 @@
  * room, plus the WebSocket fallback (URL and a short-lived orchestrator token when a token secret is configured).
  * When LiveKit is not configured or cannot take the room, `transport` is `"websocket"` and `reason` says why.
  *
- * Abuse protection, in order: a per-client-address rate limit (429 + Retry-After); then either an API key
- * (`X-API-Key` or `Authorization: Bearer`, checked like WebSocket credentials) or a browser request from an allowed
- * origin (the page's own, or `allowedOrigins`); a request naming a foreign origin without a key is refused (403).
+ * Abuse protection, in order: a per-client-address rate limit (429 + Retry-After; the address comes from
+ * `X-Forwarded-For` only behind a trusted proxy); a request whose `Origin` is not configured (`PUBLIC_ORIGIN`,
+ * `WEB_ALLOWED_ORIGINS`, or a loopback page in development mode) is refused (403); then an API key or token
+ * (`X-API-Key` or `Authorization: Bearer`) is required, unless the deployment made its web page public
+ * (`WEB_PUBLIC=true`: a request from `PUBLIC_ORIGIN` gets the principal `web:<address>`) or runs in development mode.
+ * The request's own `Host` never grants anything: a script can send any Host and Origin it likes.
  * The optional JSON body holds session options (`model`, `voice`, `language`, `responder`, `options`), validated with
  * the protocol's own `session.start` schema.
  *
@@ -26,7 +29,17 @@ import {
   USER_TOKEN_TTL_SECONDS,
 } from "../transports/livekit/tokens.ts";
 import { RateLimiter, type RateLimitSettings } from "./rate_limit.ts";
-import { clientAddress, isPrivateAddress, publicOrigin, siblingUrl } from "./request_origin.ts";
+import {
+  clientAddress,
+  isLoopbackOrigin,
+  isPrivateAddress,
+  originParts,
+  type PublicOrigin,
+  publicOrigin,
+  siblingUrl,
+  TrustedProxies,
+} from "./request_origin.ts";
+import { audit } from "../../shared/log/audit.ts";
 
 const log = getLogger("orchestrator", "http");
 
@@ -54,10 +67,14 @@ export interface ConnectionDetailsOptions {
   authenticator: Authenticator;
   /** `ORCHESTRATOR_TOKEN_SECRET`: mints the WebSocket fallback token for browsers that hold no API key. */
   tokenSecret?: string;
-  /** Origins allowed besides the page's own, e.g. `https://app.example.com`. */
+  /** `PUBLIC_ORIGIN`: the page's own origin(s) as browsers see them; the first one builds the reply's URLs. */
+  publicOrigins?: readonly string[];
+  /** Origins allowed besides the page's own (`WEB_ALLOWED_ORIGINS`), e.g. `https://app.example.com`. */
   allowedOrigins?: readonly string[];
-  /** Accept same-origin browser requests without an API key (default true; false: keys only). */
-  allowSameOrigin?: boolean;
+  /** `WEB_PUBLIC`: requests from `publicOrigins` need no key (the page is open to the world by choice). */
+  webPublic?: boolean;
+  /** Peers whose `X-Forwarded-*` headers are believed (`TRUSTED_PROXIES`); default loopback. */
+  trustedProxies?: TrustedProxies;
   /** Default 10 per minute with a burst of 5 per client address. */
   rateLimit?: RateLimitSettings;
   ttlSeconds?: number;
@@ -73,22 +90,27 @@ export function createConnectionDetailsHandler(
   options: ConnectionDetailsOptions,
 ): (request: Request, info: ClientInfo) => Promise<Response> {
   const limiter = new RateLimiter(options.rateLimit ?? { perMinute: 10, burst: 5 });
-  const allowed = new Set((options.allowedOrigins ?? []).map((o) => o.replace(/\/$/, "").toLowerCase()));
+  const normalize = (o: string) => o.replace(/\/$/, "").toLowerCase();
+  const pageOrigins = new Set((options.publicOrigins ?? []).map(normalize));
+  const allowed = new Set([...pageOrigins, ...(options.allowedOrigins ?? []).map(normalize)]);
+  const trusted = options.trustedProxies ?? new TrustedProxies();
+  const configuredPage = options.publicOrigins?.length ? originParts(options.publicOrigins[0]) : null;
   const ttlSeconds = options.ttlSeconds ?? USER_TOKEN_TTL_SECONDS;
 
   return async (request, info) => {
     const peer = info.remoteAddr.hostname;
     if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: { allow: "POST, OPTIONS" } });
     if (request.method !== "POST") return problem(405, "method_not_allowed", "use POST", { allow: "POST, OPTIONS" });
-    const client = clientAddress(request, peer);
+    const client = clientAddress(request, peer, trusted);
     const verdict = limiter.take(client);
     if (!verdict.allowed) {
       return problem(429, "rate_limited", `too many requests; try again in ${verdict.retryAfterSeconds} s`, {
         "retry-after": String(verdict.retryAfterSeconds),
       });
     }
-    const page = publicOrigin(request, peer);
-    const principal = await authorize(request, page.origin, client);
+    // URLs in the reply: the configured page origin; without one (development), the request's as a proxy saw it.
+    const page = configuredPage ?? publicOrigin(request, peer, trusted);
+    const principal = await authorize(request, client);
     if (typeof principal !== "string") return principal;
     const body = await readStart(request);
     if (body instanceof Response) return body;
@@ -98,6 +120,9 @@ export function createConnectionDetailsHandler(
       url: wsUrl,
       token: options.tokenSecret ? await mintToken(options.tokenSecret, principal, Math.min(ttlSeconds, 3600)) : null,
     };
+    if (websocket.token) {
+      audit({ action: "token.minted", outcome: "ok", principal, client, target: "websocket", via: "http" });
+    }
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
     const livekit = options.livekit;
     if (!livekit) {
@@ -109,13 +134,13 @@ export function createConnectionDetailsHandler(
     } catch (error) {
       const status = error instanceof DispatchRefusedError ? error.status : 502;
       log.warn("no agent for a LiveKit room ({status}): {error}", { status, error: (error as Error).message });
-      if (status === 503) return problem(503, "server_full", (error as Error).message, { "retry-after": "5" });
-      return reply({
-        transport: "websocket",
-        reason: `LiveKit is unreachable: ${(error as Error).message}`,
-        websocket,
-      });
+      if (status === 503) {
+        return problem(503, "server_full", "the server is full; try again soon", { "retry-after": "5" });
+      }
+      // The detail (internal host names, upstream errors) stays in the log.
+      return reply({ transport: "websocket", reason: "LiveKit is unreachable right now", websocket });
     }
+    audit({ action: "token.minted", outcome: "ok", principal, client, target: "livekit", via: "http" });
     return reply({
       transport: "livekit",
       serverUrl: livekitUrlFor(livekit, page),
@@ -128,29 +153,42 @@ export function createConnectionDetailsHandler(
   };
 
   /** Returns the principal, or the refusal. */
-  async function authorize(request: Request, pageOrigin: string, client: string): Promise<string | Response> {
+  async function authorize(request: Request, client: string): Promise<string | Response> {
+    const refuse = (status: number, code: string, reason: string, message: string) => {
+      audit({ action: "auth", outcome: "denied", client, reason, via: "http" });
+      return problem(status, code, message);
+    };
+    // A key works from anywhere: a browser cannot send one cross-site without CORS, which this endpoint never grants.
     const credential = credentialOf(request);
     if (credential) {
       const verdict = await options.authenticator.verify(credential);
-      return verdict.ok ? verdict.principal : problem(401, "unauthorized", verdict.message);
+      if (!verdict.ok) return refuse(401, "unauthorized", "bad_credential", verdict.message);
+      audit({ action: "auth", outcome: "ok", principal: verdict.principal, client, via: "http" });
+      return verdict.principal;
     }
     const origin = request.headers.get("origin")?.replace(/\/$/, "").toLowerCase();
-    if (origin && origin !== pageOrigin.toLowerCase() && !allowed.has(origin)) {
-      return problem(403, "forbidden_origin", `requests from ${origin.slice(0, 100)} are not allowed`);
-    }
-    // Development mode accepts anyone, as the WebSocket transport does.
+    // Development mode (no keys) accepts anyone, as the WebSocket transport does, but only pages on loopback.
     const anonymous = await options.authenticator.verify("");
-    if (anonymous.ok) return anonymous.principal;
-    if (origin && options.allowSameOrigin !== false) return `web:${client}`;
-    return problem(401, "unauthorized", "send an API key (X-API-Key or Authorization: Bearer) or use the web page");
+    if (origin && !allowed.has(origin) && !(anonymous.ok && isLoopbackOrigin(origin))) {
+      // A page from elsewhere (CSRF from a real browser): refused.
+      return refuse(
+        403,
+        "forbidden_origin",
+        "forbidden_origin",
+        `requests from ${origin.slice(0, 100)} are not allowed`,
+      );
+    }
+    if (anonymous.ok) return `${anonymous.principal}:${client}`;
+    if (options.webPublic && origin && pageOrigins.has(origin)) {
+      audit({ action: "auth", outcome: "ok", principal: `web:${client}`, client, reason: "web_public", via: "http" });
+      return `web:${client}`;
+    }
+    return refuse(401, "unauthorized", "no_credential", "send an API key (X-API-Key or Authorization: Bearer)");
   }
 }
 
 /** The LiveKit URL for a browser on `page`. */
-function livekitUrlFor(
-  livekit: NonNullable<ConnectionDetailsOptions["livekit"]>,
-  page: ReturnType<typeof publicOrigin>,
-): string {
+function livekitUrlFor(livekit: NonNullable<ConnectionDetailsOptions["livekit"]>, page: PublicOrigin): string {
   if (livekit.publicUrl) return livekit.publicUrl;
   if (page.protocol === "https:") return siblingUrl(page, "wss:", livekit.publicPort ?? DEFAULT_LIVEKIT_PUBLIC_PORT);
   // Plain http: the page talks to the orchestrator directly, so LiveKit is reached directly too; a loopback

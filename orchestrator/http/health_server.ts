@@ -34,6 +34,25 @@ export interface HealthServerOptions {
   scrapeTargets?: () => TargetGroup[];
   /** Longest a check may take before it counts as failed, in ms. */
   checkTimeoutMs?: number;
+  /**
+   * How long one evaluation answers every /health request, in ms (default 1000): a flood of /health requests must
+   * not become a flood of outbound readiness calls (LiveKit, Redis).
+   */
+  readinessCacheMs?: number;
+}
+
+/** Shares one readiness evaluation between all requests within `cacheMs` (including those while it runs). */
+export function cachedReadiness(
+  checks: readonly ReadinessCheck[],
+  timeoutMs?: number,
+  cacheMs = 1_000,
+): () => Promise<{ ready: boolean; body: Record<string, unknown> }> {
+  let current: { at: number; result: ReturnType<typeof evaluateReadiness> } | null = null;
+  return () => {
+    const now = performance.now();
+    if (!current || now - current.at >= cacheMs) current = { at: now, result: evaluateReadiness(checks, timeoutMs) };
+    return current.result;
+  };
 }
 
 /** A running health server. */
@@ -82,6 +101,7 @@ export async function evaluateReadiness(
 /** Starts the server; resolves once it listens. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const { promise, resolve } = Promise.withResolvers<string>();
+  const readiness = cachedReadiness(options.checks, options.checkTimeoutMs, options.readinessCacheMs);
   const server = Deno.serve({
     hostname: options.hostname,
     port: options.port,
@@ -104,7 +124,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       return Response.json(options.scrapeTargets?.() ?? [], { headers: { "cache-control": "no-store" } });
     }
     if (pathname === "/health" || pathname === "/healthz" || pathname === "/readyz") {
-      const { ready, body } = await evaluateReadiness(options.checks, options.checkTimeoutMs);
+      const { ready, body } = await readiness();
       return Response.json(body, { status: ready ? 200 : 503, headers: { "cache-control": "no-store" } });
     }
     return new Response(`not found: try /health, /livez, /metrics or ${SERVICE_DISCOVERY_PATH}\n`, { status: 404 });

@@ -1,10 +1,29 @@
 /**
  * Who sent a request and which page it came from, as far as the orchestrator can tell behind a reverse proxy
- * (Caddy). `X-Forwarded-*` headers are believed only from a proxy on loopback or a private network (the dev stack's
- * Caddy, or compose's), because anyone else could forge them to dodge the rate limit or fake their origin.
+ * (Caddy). `X-Forwarded-*` headers are believed only from a peer in `TRUSTED_PROXIES` (default: loopback), because
+ * anyone else could forge them to pick their own rate-limit bucket or fake their origin. Nothing here decides who
+ * may connect: the page origin derived from a request only builds URLs; trust comes from `PUBLIC_ORIGIN`.
  *
  * @module
  */
+import { type AddressRange, inAnyRange, parseRange } from "../../shared/net/address_ranges.ts";
+
+/** The proxies whose forwarded headers are believed. */
+export class TrustedProxies {
+  readonly #ranges: AddressRange[];
+
+  /** `ranges`: addresses or CIDR ranges (`TRUSTED_PROXIES`); malformed entries are ignored (config validates). */
+  constructor(ranges: readonly string[] = ["127.0.0.1/8", "::1"]) {
+    this.#ranges = ranges.map(parseRange).filter((r): r is AddressRange => r !== null);
+  }
+
+  /** True when `peer` is one of them. */
+  trusts(peer: string): boolean {
+    return inAnyRange(peer, this.#ranges);
+  }
+}
+
+const LOOPBACK_ONLY = new TrustedProxies();
 
 /** How the browser reached the page: scheme, host and port as it sees them. */
 export interface PublicOrigin {
@@ -30,8 +49,8 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /** The client's address: the peer, or the address the trusted proxy saw (rightmost `X-Forwarded-For` entry). */
-export function clientAddress(request: Request, peer: string): string {
-  if (!isPrivateAddress(peer)) return peer;
+export function clientAddress(request: Request, peer: string, trusted: TrustedProxies = LOOPBACK_ONLY): string {
+  if (!trusted.trusts(peer)) return peer;
   const forwarded = request.headers.get("x-forwarded-for");
   if (!forwarded) return peer;
   const entries = forwarded.split(",").map((e) => e.trim()).filter((e) => e.length > 0);
@@ -39,11 +58,11 @@ export function clientAddress(request: Request, peer: string): string {
 }
 
 /** The page's origin as the browser sees it (forwarded headers from a trusted proxy win over the request URL). */
-export function publicOrigin(request: Request, peer: string): PublicOrigin {
+export function publicOrigin(request: Request, peer: string, trusted: TrustedProxies = LOOPBACK_ONLY): PublicOrigin {
   const url = new URL(request.url);
   let protocol = url.protocol;
   let host = request.headers.get("host") ?? url.host;
-  if (isPrivateAddress(peer)) {
+  if (trusted.trusts(peer)) {
     const proto = request.headers.get("x-forwarded-proto")?.split(",")[0].trim().toLowerCase();
     if (proto === "https" || proto === "http") protocol = `${proto}:`;
     const forwardedHost = request.headers.get("x-forwarded-host")?.split(",")[0].trim();
@@ -56,6 +75,24 @@ export function publicOrigin(request: Request, peer: string): PublicOrigin {
     parsed = url;
   }
   return { protocol: parsed.protocol, hostname: parsed.hostname, port: parsed.port, origin: parsed.origin };
+}
+
+/** The parts of a configured origin (`PUBLIC_ORIGIN`). */
+export function originParts(origin: string): PublicOrigin {
+  const url = new URL(origin);
+  return { protocol: url.protocol, hostname: url.hostname, port: url.port, origin: url.origin };
+}
+
+/** True for an `http(s)://` origin on loopback (`localhost`, `127.x`, `[::1]`): a page on the developer's machine. */
+export function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const url = new URL(origin);
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    return (url.protocol === "http:" || url.protocol === "https:") &&
+      (host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host));
+  } catch {
+    return false;
+  }
 }
 
 /** The same origin with another scheme and port, e.g. the LiveKit proxy `wss://host:8444` for `https://host:8443`. */

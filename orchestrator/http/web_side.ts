@@ -10,17 +10,24 @@
  *
  * @module
  */
-import type { OrchestratorConfig } from "../../shared/config/orchestrator.ts";
+import { DEFAULT_TRUSTED_PROXIES, type OrchestratorConfig } from "../../shared/config/orchestrator.ts";
 import type { Authenticator } from "../transports/auth.ts";
 import type { LiveKitTransport } from "../transports/livekit/transport.ts";
 import type { ConnectionDetailsOptions } from "./connection_details.ts";
+import { TrustedProxies } from "./request_origin.ts";
 import { createWebHandler, DEFAULT_WEB_ROOT, type WebHandler } from "./web_routes.ts";
 
 /** Config the web routes read. */
-export type WebSideConfig = Pick<
-  OrchestratorConfig,
-  "LIVEKIT_API_KEY" | "LIVEKIT_API_SECRET" | "ORCHESTRATOR_TOKEN_SECRET" | "LIVEKIT_PUBLIC_URL" | "WEB_ALLOWED_ORIGINS"
->;
+export type WebSideConfig =
+  & Pick<
+    OrchestratorConfig,
+    | "LIVEKIT_API_KEY"
+    | "LIVEKIT_API_SECRET"
+    | "ORCHESTRATOR_TOKEN_SECRET"
+    | "LIVEKIT_PUBLIC_URL"
+    | "WEB_ALLOWED_ORIGINS"
+  >
+  & Partial<Pick<OrchestratorConfig, "PUBLIC_ORIGIN" | "WEB_PUBLIC" | "TRUSTED_PROXIES">>;
 
 /** Builds the routes; `livekit` is the running LiveKit transport, or null when LiveKit is not configured. */
 export function createWebSide(
@@ -30,6 +37,10 @@ export function createWebSide(
   let details: ConnectionDetailsOptions = {
     authenticator: parts.authenticator,
     tokenSecret: config.ORCHESTRATOR_TOKEN_SECRET,
+    publicOrigins: config.PUBLIC_ORIGIN,
+    allowedOrigins: config.WEB_ALLOWED_ORIGINS,
+    webPublic: config.WEB_PUBLIC,
+    trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES ?? DEFAULT_TRUSTED_PROXIES),
   };
   const { livekit } = parts;
   if (livekit && config.LIVEKIT_API_KEY && config.LIVEKIT_API_SECRET) {
@@ -41,7 +52,6 @@ export function createWebSide(
         publicUrl: config.LIVEKIT_PUBLIC_URL ? String(config.LIVEKIT_PUBLIC_URL).replace(/\/$/, "") : undefined,
         dispatcher: livekit,
       },
-      allowedOrigins: config.WEB_ALLOWED_ORIGINS,
     };
   }
   return createWebHandler({

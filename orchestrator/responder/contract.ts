@@ -34,7 +34,15 @@ export interface Responder {
 }
 
 /** Why a response failed. */
-export type ResponderErrorKind = "unauthorized" | "upstream" | "protocol" | "timeout" | "cancelled" | "network";
+export type ResponderErrorKind =
+  | "unauthorized"
+  | "upstream"
+  | "protocol"
+  | "timeout"
+  | "cancelled"
+  | "network"
+  /** The credential's turn budget (`LLM_TURNS_PER_MINUTE`) is used up. */
+  | "rate_limited";
 
 /** A failed response, with a message that names the problem. */
 export class ResponderError extends Error {

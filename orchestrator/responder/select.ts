@@ -9,11 +9,16 @@ import type { Responder } from "./contract.ts";
 import { EchoResponder } from "./echo.ts";
 import { OpenAiChatResponder } from "./openai_chat.ts";
 
+/** `LLM_MAX_TOKENS` default: about a minute of speech, so no answer runs on at the upstream's whim. */
+export const DEFAULT_LLM_MAX_TOKENS = 300;
+
 /** The config keys the responders read. */
-export type ResponderConfig = Pick<
-  OrchestratorConfig,
-  "RESPONDER" | "LLM_BASE_URL" | "LLM_API_KEY" | "LLM_MODEL" | "LLM_SYSTEM_PROMPT"
->;
+export type ResponderConfig =
+  & Pick<
+    OrchestratorConfig,
+    "RESPONDER" | "LLM_BASE_URL" | "LLM_API_KEY" | "LLM_MODEL" | "LLM_SYSTEM_PROMPT"
+  >
+  & Partial<Pick<OrchestratorConfig, "LLM_MAX_TOKENS">>;
 
 /** The responders of a process and the default one. */
 export interface ResponderSet {
@@ -33,6 +38,7 @@ export function createResponders(config: ResponderConfig): ResponderSet {
         model: config.LLM_MODEL,
         apiKey: config.LLM_API_KEY || undefined,
         systemPrompt: config.LLM_SYSTEM_PROMPT || undefined,
+        maxTokens: config.LLM_MAX_TOKENS ?? DEFAULT_LLM_MAX_TOKENS,
       }),
     );
   }

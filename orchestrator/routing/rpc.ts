@@ -78,7 +78,30 @@ export function startSession(
 /** EndSession with a deadline; resolves whether or not the worker knew the session. */
 export function endSession(client: TTSServiceClient, sessionId: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    client.endSession({ sessionId }, new Metadata(), deadline(timeoutMs), (error) => resolve(!error));
+    try {
+      client.endSession({ sessionId }, new Metadata(), deadline(timeoutMs), (error) => resolve(!error));
+    } catch {
+      resolve(false); // the channel is already closed (shutdown): the worker's lease ends the session
+    }
+  });
+}
+
+/**
+ * RenewSessions with a deadline: the ids the worker does not know. Never rejects: a failed renewal is retried at the
+ * next period, and a worker that stays unreachable is dealt with by failover.
+ */
+export function renewSessions(client: TTSServiceClient, sessionIds: string[], timeoutMs: number): Promise<Set<string>> {
+  return new Promise((resolve) => {
+    try {
+      client.renewSessions({ sessionIds }, new Metadata(), deadline(timeoutMs), (error, response) => {
+        if (error) {
+          log.debug("RenewSessions failed: {error}", { error: describeError(error) });
+          resolve(new Set());
+        } else resolve(new Set(response.unknownSessionIds));
+      });
+    } catch {
+      resolve(new Set()); // the channel is already closed (shutdown)
+    }
   });
 }
 

@@ -8,6 +8,7 @@
 import { credentials } from "@grpc/grpc-js";
 import { TTSServiceClient } from "../../proto/gen/tts.ts";
 import { getLogger } from "../../shared/log/mod.ts";
+import { rpcSecretInterceptors, type WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
 import { HealthWatch, type WorkerHealth } from "./health_watch.ts";
 
 const log = getLogger("orchestrator", "routing");
@@ -27,8 +28,11 @@ export interface WorkerChannel {
 export class WorkerChannels {
   readonly #channels = new Map<string, WorkerChannel>();
 
-  /** `onHealth` hears every health change of every channel's worker. */
-  constructor(readonly onHealth: (address: string, status: WorkerHealth) => void) {}
+  /** `onHealth` hears every health change of every channel's worker; `security` is the same for every worker. */
+  constructor(
+    readonly onHealth: (address: string, status: WorkerHealth) => void,
+    readonly security: WorkerLinkSecurity = {},
+  ) {}
 
   /** Addresses with an open channel. */
   get addresses(): string[] {
@@ -45,6 +49,7 @@ export class WorkerChannels {
     let channel = this.#channels.get(address);
     if (!channel) {
       const client = new TTSServiceClient(address, credentials.createInsecure(), {
+        interceptors: rpcSecretInterceptors(this.security.rpcSecret),
         // Detect a silently dead peer (no RST, e.g. a frozen host) without waiting for TCP timeouts.
         "grpc.keepalive_time_ms": 15_000,
         "grpc.keepalive_timeout_ms": 5_000,

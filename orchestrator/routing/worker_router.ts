@@ -9,6 +9,7 @@
  * @module
  */
 import { getLogger } from "../../shared/log/mod.ts";
+import type { WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
 import { WorkerDirectory } from "../../shared/registry/directory.ts";
 import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
 import type { SpeechStream, SpeechStreamOptions, TtsRouter } from "./contract.ts";
@@ -19,7 +20,7 @@ import { describeError, endSession, isRequestError } from "./rpc.ts";
 import { RoutedSpeechStream } from "./speech_stream.ts";
 import type { Placement, RoutedStreamRequest, StreamHost } from "./stream_host.ts";
 import { WorkerChannels } from "./worker_channels.ts";
-import { WorkerSessions } from "./worker_sessions.ts";
+import { SessionEndedError, WorkerSessions } from "./worker_sessions.ts";
 
 const log = getLogger("orchestrator", "routing");
 
@@ -41,6 +42,8 @@ export interface WorkerRouterOptions {
   stallTimeoutMs?: number;
   /** Failovers allowed per stream, default 3. */
   maxFailovers?: number;
+  /** The call credential for the worker link (`WORKER_RPC_SECRET`). */
+  security?: WorkerLinkSecurity;
 }
 
 /** Options of {@linkcode WorkerRouter.create}: the router builds and owns its directory. */
@@ -90,7 +93,7 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     this.stallTimeoutMs = options.stallTimeoutMs ?? 5000;
     this.maxFailovers = options.maxFailovers ?? 3;
     this.sessions = new WorkerSessions(options.startSessionTimeoutMs ?? 30_000);
-    this.channels = new WorkerChannels((address, status) => this.#onHealth(address, status));
+    this.channels = new WorkerChannels((address, status) => this.#onHealth(address, status), options.security);
     if (this.#directory) this.#unsubscribe.push(this.#directory.on("leave", (record) => this.#onLeave(record)));
   }
 
@@ -174,6 +177,7 @@ export class WorkerRouter implements TtsRouter, StreamHost {
         return { worker: chosen.name, address: chosen.address, channel, lease };
       } catch (error) {
         this.channels.release(chosen.address);
+        if (error instanceof SessionEndedError) throw error;
         if (isRequestError(error)) {
           throw new NoWorkerAvailableError(`worker ${chosen.name} refused the session: ${describeError(error)}`);
         }
@@ -189,7 +193,7 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   }
 
   unplace(placement: Placement, outcome: "reuse" | "discard"): void {
-    if (outcome === "reuse") this.sessions.release(placement.lease);
+    if (outcome === "reuse") this.sessions.release(placement.lease, placement.channel);
     else {
       this.sessions.discard(placement.lease);
       // Best effort: frees the model reference if the worker is still there; a dead worker forgets by itself.

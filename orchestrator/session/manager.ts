@@ -18,9 +18,34 @@ import {
 } from "../transports/contract.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { Session } from "./session.ts";
+import { TurnBudget } from "../responder/turn_budget.ts";
+import { audit } from "../../shared/log/audit.ts";
 import type { SpeechInput, SpeechInputListener } from "./speech_input.ts";
 
 const log = getLogger("orchestrator", "sessions");
+const transcriptLog = getLogger("orchestrator", "transcript");
+
+/** Logs each final user transcript (opt-in: `TRANSCRIPT_LOG=true`). */
+function withTranscriptLog(output: AgentOutput, sessionId: string): AgentOutput {
+  return {
+    get connectionId() {
+      return output.connectionId;
+    },
+    get open() {
+      return output.open;
+    },
+    sendAudio: (pcm) => output.sendAudio(pcm),
+    clearAudio: () => output.clearAudio(),
+    sendEvent: (event) => {
+      if (event.type === "transcript.final") {
+        transcriptLog.info("user said: {text}", { session_id: sessionId, text: event.text });
+      }
+      output.sendEvent(event);
+    },
+    fail: (code, message, options) => output.fail(code, message, options),
+    close: (code, reason) => output.close(code, reason),
+  };
+}
 
 /** Turn-taking settings shared by all sessions (from config). */
 export interface TurnSettings {
@@ -49,6 +74,10 @@ export interface SessionManagerOptions {
   createSpeechInput: (listener: SpeechInputListener, params: SpeechInputParams) => SpeechInput;
   clock?: Clock;
   metrics?: OrchestratorMetrics;
+  /** `LLM_TURNS_PER_MINUTE`: turns of the `llm` responder per principal; absent: unlimited. */
+  llmTurnsPerMinute?: number;
+  /** `TRANSCRIPT_LOG`: final user transcripts are logged (default: never; they live in memory only). */
+  transcriptLog?: boolean;
 }
 
 /** The sessions of the process. */
@@ -56,8 +85,11 @@ export class SessionManager {
   #options: SessionManagerOptions;
   #sessions = new Map<string, { session: Session; principal: string }>();
 
+  readonly #turnBudget: TurnBudget | null;
+
   constructor(options: SessionManagerOptions) {
     this.#options = options;
+    this.#turnBudget = options.llmTurnsPerMinute ? new TurnBudget(options.llmTurnsPerMinute) : null;
   }
 
   /** Sessions open now. */
@@ -90,14 +122,16 @@ export class SessionManager {
         CloseCode.tooManySessions,
       );
     }
-    const responder = options.responders.get(start.responder);
-    if (!responder) {
+    const offered = options.responders.get(start.responder);
+    if (!offered) {
       throw new SessionRejectedError(
         "bad_message",
         `responder "${start.responder}" is not available here (available: ${options.responders.names().join(", ")})`,
         CloseCode.policyViolation,
       );
     }
+    // Turns that cost money upstream are charged to the principal, across all its sessions.
+    const responder = offered.name === "llm" && this.#turnBudget ? this.#turnBudget.wrap(offered, principal) : offered;
     const language = (start.language || options.turn.defaultLanguage).toLowerCase();
     const base = language.split("-")[0];
     if (options.asrLanguages.length > 0 && !options.asrLanguages.includes(base)) {
@@ -122,7 +156,7 @@ export class SessionManager {
     const session = withLogContext({ session_id: id }, () =>
       new Session({
         id,
-        output,
+        output: options.transcriptLog ? withTranscriptLog(output, id) : output,
         clock: options.clock ?? systemClock,
         settings: { ...options.turn, language, model, voice, affinityKey: principal },
         createSpeechInput: (listener) => options.createSpeechInput(listener, { language, inputSampleRate }),
@@ -133,11 +167,13 @@ export class SessionManager {
           this.#sessions.delete(id);
           options.metrics?.sessionClosed(request.transport);
           log.info("session {id} ended ({n} open)", { id, n: this.#sessions.size });
+          audit({ action: "session.end", outcome: "ok", principal, target: id, via: request.transport });
         },
       }));
     this.#sessions.set(id, { session, principal });
     options.metrics?.sessionOpened(request.transport);
     log.info("session {id} started on {transport} for {principal}", { id, transport: request.transport, principal });
+    audit({ action: "session.start", outcome: "ok", principal, target: id, via: request.transport });
     output.sendEvent({
       type: "session.started",
       sessionId: id,

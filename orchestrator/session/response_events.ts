@@ -10,6 +10,13 @@ import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
 import type { ServerEvent } from "../../shared/protocol/server_events.ts";
 import type { AgentResponse, ResponseListener } from "./agent_response.ts";
 import type { TurnEvent } from "./turn_state.ts";
+import { ResponderError } from "../responder/contract.ts";
+
+/** What a client is told when a turn fails: no internals, the same words whatever went wrong. */
+const CLIENT_MESSAGES = {
+  responder_failed: "the assistant could not answer this turn; try again",
+  tts_failed: "speech synthesis failed for this turn; try again",
+} as const;
 
 /** How a response ended. */
 export type ResponseOutcome =
@@ -80,8 +87,11 @@ export function endEvent(response: AgentResponse, outcome: ResponseOutcome, hear
         seqGaps: response.seqGaps,
       };
     case "failed": {
+      // The detail (upstream URLs, host names, worker errors) goes to the log only; the client gets a fixed text.
       const code = outcome.kind === "responder" ? "responder_failed" : "tts_failed";
-      return { type: "error", code, message: `${outcome.kind} failed: ${outcome.error.message}`, fatal: false };
+      const limited = outcome.error instanceof ResponderError && outcome.error.kind === "rate_limited";
+      const message = limited ? "too many turns for this credential; wait a moment" : CLIENT_MESSAGES[code];
+      return { type: "error", code, message, fatal: false };
     }
     case "stopped":
       return { type: "response.interrupted", responseId: response.id, heardText: heard, reason: outcome.reason };

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { constantTimeEqual } from "../../shared/security/constant_time.ts";
+
 const TOKEN_PREFIX = "v1.";
 const encoder = new TextEncoder();
 
@@ -22,6 +24,8 @@ export interface Authenticator {
 export interface AuthSettings {
   apiKeys: readonly string[];
   tokenSecret?: string;
+  /** `ORCHESTRATOR_TOKEN_SECRET_ACCEPT`: tokens signed with it are accepted too (key rotation); none are minted. */
+  acceptedTokenSecret?: string;
   /**
    * Development mode (`ORCHESTRATOR_API_KEYS` empty and no token secret): every connection is accepted as the
    * principal `anonymous`. Never for a deployment.
@@ -35,14 +39,20 @@ export interface AuthSettings {
 export function createAuthenticator(settings: AuthSettings): Authenticator {
   const now = settings.now ?? Date.now;
   const keyDigests = Promise.all(settings.apiKeys.filter((k) => k.length > 0).map((k) => digestHex(k)));
-  const hmacKey = settings.tokenSecret ? importHmacKey(settings.tokenSecret) : null;
+  const hmacKeys = [settings.tokenSecret, settings.acceptedTokenSecret].filter((s): s is string => Boolean(s))
+    .map(importHmacKey);
   return {
     async verify(credential) {
       if (settings.allowAnonymous) return { ok: true, principal: "anonymous" };
       if (!credential) return { ok: false, message: "no credentials: send an API key or a token" };
       if (credential.startsWith(TOKEN_PREFIX)) {
-        if (!hmacKey) return { ok: false, message: "tokens are not enabled on this server" };
-        return verifyToken(credential, await hmacKey, now());
+        if (!hmacKeys.length) return { ok: false, message: "tokens are not enabled on this server" };
+        let verdict: Awaited<ReturnType<typeof verifyToken>> = { ok: false, message: "malformed token" };
+        for (const key of hmacKeys) {
+          verdict = await verifyToken(credential, await key, now());
+          if (verdict.ok || verdict.message !== "token signature does not match") return verdict;
+        }
+        return verdict;
       }
       // Compare digests, not the keys: equal-length, and no early exit that leaks a prefix match.
       const digest = await digestHex(credential);
@@ -113,13 +123,6 @@ function importHmacKey(secret: string): Promise<CryptoKey> {
 async function digestHex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 function base64url(bytes: Uint8Array): string {

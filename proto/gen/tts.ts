@@ -117,6 +117,8 @@ export interface StartSessionResponse {
   frameMs: number;
   /** Milliseconds spent loading the model for this session (0 when it was resident). */
   loadMs: number;
+  /** The session ends by itself when it has no running stream and was not renewed (RenewSessions) for this long. */
+  leaseMs: number;
 }
 
 export interface EndSessionRequest {
@@ -125,6 +127,16 @@ export interface EndSessionRequest {
 
 export interface EndSessionResponse {
   ended: boolean;
+}
+
+export interface RenewSessionsRequest {
+  sessionIds: string[];
+}
+
+export interface RenewSessionsResponse {
+  /** The ids the worker does not know (ended, expired, or never started): the client should forget them. */
+  unknownSessionIds: string[];
+  leaseMs: number;
 }
 
 export interface TextChunk {
@@ -489,7 +501,7 @@ export const StartSessionRequest: MessageFns<StartSessionRequest> = {
 };
 
 function createBaseStartSessionResponse(): StartSessionResponse {
-  return { sessionId: "", modelId: "", sampleRate: 0, frameMs: 0, loadMs: 0 };
+  return { sessionId: "", modelId: "", sampleRate: 0, frameMs: 0, loadMs: 0, leaseMs: 0 };
 }
 
 export const StartSessionResponse: MessageFns<StartSessionResponse> = {
@@ -508,6 +520,9 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
     }
     if (message.loadMs !== 0) {
       writer.uint32(41).double(message.loadMs);
+    }
+    if (message.leaseMs !== 0) {
+      writer.uint32(48).uint32(message.leaseMs);
     }
     return writer;
   },
@@ -565,6 +580,14 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
             message.loadMs = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.leaseMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -604,6 +627,11 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
         : isSet(object.load_ms)
         ? globalThis.Number(object.load_ms)
         : 0,
+      leaseMs: isSet(object.leaseMs)
+        ? globalThis.Number(object.leaseMs)
+        : isSet(object.lease_ms)
+        ? globalThis.Number(object.lease_ms)
+        : 0,
     };
   },
 
@@ -624,6 +652,9 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
     if (message.loadMs !== 0) {
       obj.loadMs = floatToJson(message.loadMs);
     }
+    if (message.leaseMs !== 0) {
+      obj.leaseMs = Math.round(message.leaseMs);
+    }
     return obj;
   },
 
@@ -637,6 +668,7 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
     message.sampleRate = object.sampleRate ?? 0;
     message.frameMs = object.frameMs ?? 0;
     message.loadMs = object.loadMs ?? 0;
+    message.leaseMs = object.leaseMs ?? 0;
     return message;
   },
 };
@@ -777,6 +809,172 @@ export const EndSessionResponse: MessageFns<EndSessionResponse> = {
   fromPartial<I extends Exact<DeepPartial<EndSessionResponse>, I>>(object: I): EndSessionResponse {
     const message = createBaseEndSessionResponse();
     message.ended = object.ended ?? false;
+    return message;
+  },
+};
+
+function createBaseRenewSessionsRequest(): RenewSessionsRequest {
+  return { sessionIds: [] };
+}
+
+export const RenewSessionsRequest: MessageFns<RenewSessionsRequest> = {
+  encode(message: RenewSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sessionIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenewSessionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenewSessionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenewSessionsRequest {
+    return {
+      sessionIds: globalThis.Array.isArray(object?.sessionIds)
+        ? object.sessionIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.session_ids)
+        ? object.session_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RenewSessionsRequest): unknown {
+    const obj: any = {};
+    if (message.sessionIds?.length) {
+      obj.sessionIds = message.sessionIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RenewSessionsRequest>, I>>(base?: I): RenewSessionsRequest {
+    return RenewSessionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RenewSessionsRequest>, I>>(object: I): RenewSessionsRequest {
+    const message = createBaseRenewSessionsRequest();
+    message.sessionIds = object.sessionIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRenewSessionsResponse(): RenewSessionsResponse {
+  return { unknownSessionIds: [], leaseMs: 0 };
+}
+
+export const RenewSessionsResponse: MessageFns<RenewSessionsResponse> = {
+  encode(message: RenewSessionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.unknownSessionIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.leaseMs !== 0) {
+      writer.uint32(16).uint32(message.leaseMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenewSessionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenewSessionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.unknownSessionIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.leaseMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenewSessionsResponse {
+    return {
+      unknownSessionIds: globalThis.Array.isArray(object?.unknownSessionIds)
+        ? object.unknownSessionIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unknown_session_ids)
+        ? object.unknown_session_ids.map((e: any) => globalThis.String(e))
+        : [],
+      leaseMs: isSet(object.leaseMs)
+        ? globalThis.Number(object.leaseMs)
+        : isSet(object.lease_ms)
+        ? globalThis.Number(object.lease_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: RenewSessionsResponse): unknown {
+    const obj: any = {};
+    if (message.unknownSessionIds?.length) {
+      obj.unknownSessionIds = message.unknownSessionIds;
+    }
+    if (message.leaseMs !== 0) {
+      obj.leaseMs = Math.round(message.leaseMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RenewSessionsResponse>, I>>(base?: I): RenewSessionsResponse {
+    return RenewSessionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RenewSessionsResponse>, I>>(object: I): RenewSessionsResponse {
+    const message = createBaseRenewSessionsResponse();
+    message.unknownSessionIds = object.unknownSessionIds?.map((e) => e) || [];
+    message.leaseMs = object.leaseMs ?? 0;
     return message;
   },
 };
@@ -2423,6 +2621,20 @@ export const TTSServiceService = {
     responseDeserialize: (value: Buffer): EndSessionResponse => EndSessionResponse.decode(value),
   },
   /**
+   * Extends the lease of sessions this client holds. A session with no running stream whose lease ran out is ended
+   * by the worker itself, so a client that dies or forgets a session cannot hold a worker slot for ever.
+   */
+  renewSessions: {
+    path: "/tts.v1.TTSService/RenewSessions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RenewSessionsRequest): Buffer => Buffer.from(RenewSessionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RenewSessionsRequest => RenewSessionsRequest.decode(value),
+    responseSerialize: (value: RenewSessionsResponse): Buffer =>
+      Buffer.from(RenewSessionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RenewSessionsResponse => RenewSessionsResponse.decode(value),
+  },
+  /**
    * Text chunks in, audio frames out. The first chunk must carry session_id. Frames are sent the moment they exist.
    * Sequence numbers start at 1 for every Synthesize call. Every frame carries exactly 1920 bytes of audio, except
    * the message with is_final = true, which ends the stream: it carries the zero-padded tail of the audio
@@ -2493,6 +2705,11 @@ export interface TTSServiceServer extends UntypedServiceImplementation {
   /** Ends a session: cancels any running Synthesize stream of it and releases its model reference. */
   endSession: handleUnaryCall<EndSessionRequest, EndSessionResponse>;
   /**
+   * Extends the lease of sessions this client holds. A session with no running stream whose lease ran out is ended
+   * by the worker itself, so a client that dies or forgets a session cannot hold a worker slot for ever.
+   */
+  renewSessions: handleUnaryCall<RenewSessionsRequest, RenewSessionsResponse>;
+  /**
    * Text chunks in, audio frames out. The first chunk must carry session_id. Frames are sent the moment they exist.
    * Sequence numbers start at 1 for every Synthesize call. Every frame carries exactly 1920 bytes of audio, except
    * the message with is_final = true, which ends the stream: it carries the zero-padded tail of the audio
@@ -2540,6 +2757,25 @@ export interface TTSServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EndSessionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Extends the lease of sessions this client holds. A session with no running stream whose lease ran out is ended
+   * by the worker itself, so a client that dies or forgets a session cannot hold a worker slot for ever.
+   */
+  renewSessions(
+    request: RenewSessionsRequest,
+    callback: (error: ServiceError | null, response: RenewSessionsResponse) => void,
+  ): ClientUnaryCall;
+  renewSessions(
+    request: RenewSessionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RenewSessionsResponse) => void,
+  ): ClientUnaryCall;
+  renewSessions(
+    request: RenewSessionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RenewSessionsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Text chunks in, audio frames out. The first chunk must carry session_id. Frames are sent the moment they exist.

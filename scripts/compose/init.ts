@@ -37,6 +37,8 @@ export const SECRETS: readonly SecretSpec[] = [
   { name: "ORCHESTRATOR_API_KEYS", minLength: 24, make: () => `vc_${randomToken(24)}` },
   { name: "ORCHESTRATOR_TOKEN_SECRET", minLength: 32, make: () => randomHex(32) },
   { name: "REDIS_PASSWORD", minLength: 24, make: () => randomHex(24) },
+  // The orchestrator's call credential on the workers, and the key their registry records are signed with.
+  { name: "WORKER_RPC_SECRET", minLength: 32, make: () => randomHex(32) },
 ];
 
 /** Values that are never kept as secrets, whatever their length. */

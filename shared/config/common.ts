@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { boolField, enumField, urlField } from "./fields.ts";
+import { boolField, enumField, stringField, urlField } from "./fields.ts";
 
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
@@ -36,4 +36,20 @@ export const commonFields = {
   STRICT_CONFIG: boolField(false),
   /** GPU gauges from nvidia-smi: `auto` = when the process computes on CUDA, `on` = always, `off` = never. */
   GPU_METRICS: enumField(GPU_METRICS_MODES, "auto"),
+  /** The seed's switch: true logs at debug level (same as LOG_LEVEL=debug). There are no debug endpoints. */
+  DEBUG: boolField(false),
+  /**
+   * Lets an exposed service start with missing or weak secrets (errors become loud warnings): a trusted lab network
+   * only, never production (see `exposure.ts`).
+   */
+  ALLOW_INSECURE_DEV: boolField(false),
+  /** Call credential between orchestrator and workers (and the key the registry records are signed with). */
+  WORKER_RPC_SECRET: stringField(),
+  /** During a rotation: also accepted (worker calls, registry signatures), never sent or signed with. */
+  WORKER_RPC_SECRET_ACCEPT: stringField(),
 };
+
+/** The effective log level: `DEBUG=true` means debug. */
+export function effectiveLogLevel(config: { LOG_LEVEL: LogLevel; DEBUG: boolean }): LogLevel {
+  return config.DEBUG ? "debug" : config.LOG_LEVEL;
+}

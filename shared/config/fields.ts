@@ -176,9 +176,9 @@ export function hostField(defaultValue: string): EnvField<string> {
 /** Model ids name folders on disk, so they are kept to a safe alphabet. */
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-/** Whether `id` is a well-formed model id (`piper-en-us-lessac-medium`): no slashes, no `..`. */
+/** Whether `id` is a well-formed model id (`piper-en-us-lessac-medium`): 1..128 characters, no slashes, no `..`. */
 export function isModelId(id: string): boolean {
-  return MODEL_ID.test(id) && !id.includes("..");
+  return id.length <= 128 && MODEL_ID.test(id) && !id.includes("..");
 }
 
 /** A model id such as `piper-en-us-lessac-medium`. */

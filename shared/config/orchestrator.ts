@@ -10,7 +10,10 @@
  */
 import { z } from "zod";
 import { commonFields } from "./common.ts";
+import { parseRange } from "../net/address_ranges.ts";
+import { checkOrchestratorExposure } from "./exposure.ts";
 import {
+  boolField,
   enumField,
   envField,
   hostField,
@@ -41,15 +44,49 @@ const tokenSecretField = envField<string | undefined>(
     },
 );
 
+/** Address ranges whose `X-Forwarded-*` headers are believed: loopback unless configured. */
+export const DEFAULT_TRUSTED_PROXIES = ["127.0.0.1/8", "::1"];
+
+const trustedProxiesField = envField<string[]>(DEFAULT_TRUSTED_PROXIES, (raw) => {
+  const entries = [...new Set(raw.split(",").map((s) => s.trim()).filter(Boolean))];
+  const bad = entries.filter((e) => !parseRange(e));
+  return bad.length
+    ? {
+      problem: `has entries that are not addresses or CIDR ranges: ${bad.join(", ")}`,
+      fix: "use e.g. 10.0.0.0/8,::1",
+    }
+    : { value: entries };
+});
+
+const originListField = envField<string[]>([], (raw) => {
+  const entries = [...new Set(raw.split(",").map((s) => s.trim().replace(/\/$/, "")).filter(Boolean))];
+  const bad = entries.filter((e) => {
+    try {
+      const url = new URL(e);
+      return !["http:", "https:"].includes(url.protocol) || url.origin !== e.toLowerCase();
+    } catch {
+      return true;
+    }
+  });
+  return bad.length
+    ? {
+      problem: `has entries that are not origins: ${bad.join(", ")}`,
+      fix: "write origins like https://voice.example.com:8443",
+    }
+    : { value: entries.map((e) => e.toLowerCase()) };
+});
+
 /** One entry per orchestrator environment variable. */
 export const orchestratorFields = z.object({
   ...commonFields,
-  ORCHESTRATOR_HOST: hostField("0.0.0.0"),
+  ORCHESTRATOR_HOST: hostField("127.0.0.1"),
   ORCHESTRATOR_WS_PORT: portField(8080),
   ORCHESTRATOR_HEALTH_PORT: portField(8081),
   /** Accepted client API keys; empty = development mode (no key needed). */
   ORCHESTRATOR_API_KEYS: listField(),
   ORCHESTRATOR_TOKEN_SECRET: tokenSecretField,
+  /** During a rotation: tokens signed with this secret are accepted too (none are minted with it). */
+  ORCHESTRATOR_TOKEN_SECRET_ACCEPT: tokenSecretField,
   ORCHESTRATOR_MAX_SESSIONS_PER_KEY: intField(8, { min: 1, max: 10_000 }),
   ASR_ENGINE: enumField(["whisper", "pocketsphinx"] as const, "whisper"),
   ASR_DEVICE: enumField(["auto", "cpu", "cuda"] as const, "auto"),
@@ -89,7 +126,27 @@ export const orchestratorFields = z.object({
   LIVEKIT_API_KEY: stringField(),
   LIVEKIT_API_SECRET: stringField(),
   LIVEKIT_PUBLIC_URL: urlField(undefined, ["ws", "wss"]),
-  WEB_ALLOWED_ORIGINS: listField(),
+  WEB_ALLOWED_ORIGINS: originListField,
+  /** The page's own origin(s) as browsers see them, e.g. `https://voice.example.com:8443`. */
+  PUBLIC_ORIGIN: originListField,
+  /** Anyone who loads the page from PUBLIC_ORIGIN may talk, even when API keys are configured. */
+  WEB_PUBLIC: boolField(false),
+  TRUSTED_PROXIES: trustedProxiesField,
+  LLM_MAX_TOKENS: intField(300, { min: 1, max: 32_768 }),
+  /** LLM turns one principal may start per minute. */
+  LLM_TURNS_PER_MINUTE: intField(30, { min: 1, max: 100_000 }),
+  /** The seed's faster-whisper setting: the ONNX Whisper here runs float32 only. */
+  ASR_COMPUTE_TYPE: envField<string>(
+    "float32",
+    (raw) =>
+      ["float32", "default", "auto"].includes(raw.toLowerCase()) ? { value: "float32" } : {
+        problem: `is not supported: the ONNX Whisper engine runs its float32 models (faster-whisper's ${raw} has no ` +
+          "equivalent here)",
+        fix: "remove ASR_COMPUTE_TYPE or set it to float32; use ASR_MODEL_SIZE and ASR_DEVICE to trade speed",
+      },
+  ),
+  /** `true`: user and agent transcripts are written to the log at info (default: never). */
+  TRANSCRIPT_LOG: boolField(false),
 });
 
 type OrchestratorFields = z.output<typeof orchestratorFields>;
@@ -104,6 +161,17 @@ function requireSet(values: OrchestratorFields, names: (keyof OrchestratorFields
 
 /** Rules over several orchestrator variables. */
 export const orchestratorRules: CrossFieldRule<OrchestratorFields>[] = [
+  {
+    reads: ["WEB_PUBLIC", "PUBLIC_ORIGIN"],
+    check: (v) =>
+      v.WEB_PUBLIC && v.PUBLIC_ORIGIN.length === 0
+        ? {
+          variable: "PUBLIC_ORIGIN",
+          problem: "is required when WEB_PUBLIC=true (browser requests are checked against it, never against Host)",
+          fix: "set PUBLIC_ORIGIN to the page's origin, e.g. https://voice.example.com:8443",
+        }
+        : undefined,
+  },
   {
     reads: ["RESPONDER", "LLM_BASE_URL", "LLM_MODEL"],
     check: (v) => v.RESPONDER === "llm" ? requireSet(v, ["LLM_BASE_URL", "LLM_MODEL"], "RESPONDER=llm") : undefined,
@@ -169,20 +237,15 @@ export function checkAsrDevice(probe: () => GpuProbe = probeGpu): ConfigCheck<Or
   });
 }
 
-/** Empty `ORCHESTRATOR_API_KEYS` is development mode: allowed, but said out loud at every start. */
-export const checkDevMode: ConfigCheck<OrchestratorConfig> = (config) => ({
-  problems: config.ORCHESTRATOR_API_KEYS.length > 0 ? [] : [{
-    variable: "ORCHESTRATOR_API_KEYS",
-    value: "",
-    problem: "is empty: development mode, any client may connect without a key",
-    fix: "set ORCHESTRATOR_API_KEYS to a comma-separated list of keys before exposing the orchestrator to a network",
-    severity: "warning",
-  }],
-});
+/**
+ * Development mode (empty `ORCHESTRATOR_API_KEYS`) only on loopback, strong secrets on an exposed orchestrator,
+ * a Redis password beyond loopback (see `exposure.ts`).
+ */
+export const checkExposure: ConfigCheck<OrchestratorConfig> = checkOrchestratorExposure<OrchestratorConfig>();
 
 /** The checks the orchestrator runs after the schema. */
 export function orchestratorConfigChecks(probe: () => GpuProbe = probeGpu): ConfigCheck<OrchestratorConfig>[] {
-  return [checkAsrDevice(probe), checkDevMode];
+  return [checkAsrDevice(probe), checkExposure];
 }
 
 /** Loads the orchestrator config with all checks, or prints every problem and exits 1. */

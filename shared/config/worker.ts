@@ -24,6 +24,7 @@ import { checkDeviceAvailable, type GpuProbe, probeGpu } from "./gpu.ts";
 import { type ConfigCheck, type Env, loadConfigOrExit } from "./load.ts";
 import { ADAPTER_TYPES, adapterOfModel, MODEL_ID_PREFIX } from "../tts/models.ts";
 import { type CrossFieldRule, withRules } from "./rules.ts";
+import { checkWorkerExposure } from "./exposure.ts";
 
 /** The public piper-voices layout on Hugging Face (`{ext}` is `.onnx` or `.onnx.json`). */
 export const DEFAULT_PIPER_VOICE_URL_TEMPLATE = "https://huggingface.co/rhasspy/piper-voices/resolve/main/" +
@@ -68,7 +69,7 @@ export const workerFields = z.object({
   ...commonFields,
   /** Name in the registry; default `tts-<ADAPTER_TYPE>-<hostname>-<WORKER_GRPC_PORT>`. */
   WORKER_NAME: workerNameField,
-  WORKER_GRPC_HOST: hostField("0.0.0.0"),
+  WORKER_GRPC_HOST: hostField("127.0.0.1"),
   WORKER_GRPC_PORT: portField(7002),
   /** Address others dial; default `127.0.0.1:<port>` for a wildcard host, else `<host>:<port>`. */
   WORKER_ADVERTISE_ADDRESS: hostPortField("10.0.0.5:7002"),
@@ -91,6 +92,10 @@ export const workerFields = z.object({
   MAX_PARALLEL_LOADS: intField(1, { min: 1, max: 16 }),
   WORKER_MAX_SESSIONS: intField(32, { min: 1, max: 10_000 }),
   WORKER_MAX_TEXT_CHARS: intField(4000, { min: 1, max: 1_000_000 }),
+  WORKER_MAX_STREAM_CHARS: intField(100_000, { min: 1, max: 10_000_000 }),
+  WORKER_MAX_QUEUED_CHARS: intField(16_000, { min: 1, max: 10_000_000 }),
+  WORKER_FIRST_CHUNK_TIMEOUT_MS: msField(30_000, 100),
+  WORKER_SESSION_LEASE_MS: msField(60_000, 1000),
   WORKER_SHUTDOWN_GRACE_MS: msField(5000),
   WORKER_HEARTBEAT_MS: msField(2000, 100),
   /** Registry entry lifetime; default 3 × `WORKER_HEARTBEAT_MS`. */
@@ -206,10 +211,11 @@ export function checkPiperDevice(probe: () => GpuProbe = probeGpu): ConfigCheck<
 
 /**
  * The checks a worker runs after the schema: a GPU for `PIPER_DEVICE=cuda`. Whether the model is installed is the
- * worker's own decision, from its adapter's catalogue (`workers/runtime/model_choice.ts`).
+ * worker's own decision, from its adapter's catalogue (`workers/runtime/model_choice.ts`). An exposed worker must be
+ * locked (call credential, Redis password).
  */
 export function workerConfigChecks(probe: () => GpuProbe = probeGpu): ConfigCheck<WorkerConfig>[] {
-  return [checkPiperDevice(probe)];
+  return [checkPiperDevice(probe), checkWorkerExposure<WorkerConfig>()];
 }
 
 /** Loads the worker config with all checks, or prints every problem and exits 1. */

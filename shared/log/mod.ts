@@ -10,6 +10,8 @@ export type { Logger };
 
 /** Root category of every logger in this project. */
 export const ROOT_CATEGORY = "voice";
+/** Category of the audit stream below the root (see `audit.ts`): always JSON, always at info. */
+export const AUDIT_CATEGORY = "audit";
 
 /**
  * Returns the logger for a category below the project root, e.g. `getLogger("worker", "runtime")`.

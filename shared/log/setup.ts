@@ -13,7 +13,7 @@ import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import type { LogFormat, LogLevel } from "../config/common.ts";
 import { logContextStorage } from "./context.ts";
 import { jsonLine, type StaticFields, textLine } from "./format.ts";
-import { ROOT_CATEGORY } from "./mod.ts";
+import { AUDIT_CATEGORY, ROOT_CATEGORY } from "./mod.ts";
 
 /** Options of {@linkcode setupLogging}. */
 export interface LoggingOptions {
@@ -65,12 +65,19 @@ export function setupLogging(options: LoggingOptions): void {
   const render = options.format === "json"
     ? (record: LogRecord) => jsonLine(record, fields)
     : (record: LogRecord) => textLine(record, fields, colors);
+  const auditFields: StaticFields = { ...fields, stream: "audit" };
   configureSync({
     reset: true,
     contextLocalStorage: logContextStorage,
-    sinks: { out: (record: LogRecord) => write(render(record)) },
+    sinks: {
+      out: (record: LogRecord) => write(render(record)),
+      // The audit stream is always JSON lines, whatever LOG_FORMAT says: it is read by machines.
+      audit: (record: LogRecord) => write(jsonLine(record, auditFields)),
+    },
     loggers: [
       { category: [ROOT_CATEGORY], sinks: ["out"], lowestLevel: options.level },
+      // Always at info, whatever LOG_LEVEL says, and only to the audit sink.
+      { category: [ROOT_CATEGORY, AUDIT_CATEGORY], sinks: ["audit"], lowestLevel: "info", parentSinks: "override" },
       { category: ["logtape", "meta"], sinks: ["out"], lowestLevel: "warning" },
     ],
   });

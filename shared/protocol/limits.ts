@@ -33,6 +33,8 @@ export interface ProtocolLimits {
   maxSessionsPerKey: number;
   /** Concurrent connections the whole server accepts (authenticated or not). */
   maxConnections: number;
+  /** Concurrent connections one client address may hold (answered with HTTP 429 before the upgrade). */
+  maxConnectionsPerAddress: number;
 }
 
 /** The defaults: generous for real clients, tight enough that a hostile one cannot hurt the server. */
@@ -43,9 +45,11 @@ export const DEFAULT_LIMITS: ProtocolLimits = {
   audioBurstMs: 5_000,
   jsonPerSecond: 20,
   jsonBurst: 40,
-  startTimeoutMs: 10_000,
+  // A connection that does not start a session holds a slot: 3 s is plenty for a client that means to.
+  startTimeoutMs: 3_000,
   maxSessionsPerKey: 8,
   maxConnections: 512,
+  maxConnectionsPerAddress: 16,
 };
 
 /** WebSocket close codes the server uses (4000–4999 are application codes). */

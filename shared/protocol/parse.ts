@@ -30,6 +30,13 @@ export function describeZodError(error: z.ZodError): string {
 
 /** Parses a JSON text message against the client schema and the limits. */
 export function parseClientJson(raw: string, limits: ProtocolLimits): ParseResult<ClientMessage> {
+  // A UTF-8 encoding is at least as long as the UTF-16 length: an oversized message is refused without encoding it.
+  if (raw.length > limits.maxJsonBytes) {
+    return violation(
+      "message_too_big",
+      `JSON message of ${raw.length}+ bytes exceeds the limit of ${limits.maxJsonBytes}`,
+    );
+  }
   const bytes = new TextEncoder().encode(raw).byteLength;
   if (bytes > limits.maxJsonBytes) {
     return violation("message_too_big", `JSON message of ${bytes} bytes exceeds the limit of ${limits.maxJsonBytes}`);

@@ -12,11 +12,16 @@
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
 import type { Redis } from "ioredis";
 import { getLogger } from "../log/mod.ts";
 import { closeRegistryConnection, openRegistryConnection, waitForFirstVerdict } from "./connection.ts";
+import { audit } from "../log/audit.ts";
+import { registryKey } from "./record_signature.ts";
 import {
   DEFAULT_KEY_PREFIX,
+  MAX_RECORD_BYTES,
+  MAX_REGISTRY_ENTRIES,
   parseWorkerRecord,
   type RegistryAnnouncement,
   type RegistryKeys,
@@ -34,6 +39,10 @@ export interface WorkerDirectoryOptions {
   keyPrefix?: string;
   /** After Redis comes back, how long missing workers are kept before they count as gone, default 6000 ms. */
   outageGraceMs?: number;
+  /** `WORKER_RPC_SECRET`: when set, only records signed with it are used (see `record_signature.ts`). */
+  signingSecret?: string;
+  /** `WORKER_RPC_SECRET_ACCEPT`: records signed with it are used too (key rotation). */
+  acceptedSigningSecret?: string;
 }
 
 /** Directory event names. */
@@ -41,19 +50,27 @@ export type DirectoryEventType = "join" | "leave" | "update";
 /** Listener of directory events; `leave` receives the last record seen. */
 export type DirectoryListener = (record: WorkerRecord) => void;
 
-// Lists every indexed worker's record in one round trip and drops index entries whose record has expired.
+// Lists the indexed workers' records in one round trip and drops index entries whose record has expired. At most
+// ARGV[2] entries come back, and a value over ARGV[3] bytes (or a name over 200) comes back empty (skipped unread),
+// so a flood of fake entries costs the orchestrator bounded memory. The last element is the index size.
 const LIST_SCRIPT = `
 local names = redis.call('SMEMBERS', KEYS[1])
+local limit = tonumber(ARGV[2])
+local max_bytes = tonumber(ARGV[3])
 local out = {}
+local count = 0
 for _, name in ipairs(names) do
-  local value = redis.call('GET', ARGV[1] .. name)
-  if value then
-    out[#out + 1] = name
-    out[#out + 1] = value
-  else
+  local key = ARGV[1] .. name
+  local size = redis.call('STRLEN', key)
+  if size == 0 then
     redis.call('SREM', KEYS[1], name)
+  elseif count < limit and #name <= 200 then
+    count = count + 1
+    out[#out + 1] = name
+    if size > max_bytes then out[#out + 1] = '' else out[#out + 1] = redis.call('GET', key) end
   end
 end
+out[#out + 1] = tostring(#names)
 return out`;
 
 /** Live list of registered TTS workers, for the orchestrator's router. */
@@ -69,7 +86,12 @@ export class WorkerDirectory {
     leave: new Set(),
     update: new Set(),
   };
+  /** Name → fingerprint of the bad value last warned about (one warning per bad value). */
   readonly #malformed = new Map<string, string>();
+  /** Names already warned about for a missing or wrong signature (one warning per name). */
+  readonly #unsigned = new Set<string>();
+  readonly #signingKeys: Buffer[];
+  #warnedOverflow = false;
   readonly #announcedLeaves = new Set<string>();
   #commands: Redis | null = null;
   #subscriber: Redis | null = null;
@@ -88,6 +110,9 @@ export class WorkerDirectory {
     }
     this.#redisUrl = options.redisUrl;
     this.#keys = registryKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+    this.#signingKeys = options.signingSecret
+      ? [options.signingSecret, options.acceptedSigningSecret].filter((s): s is string => Boolean(s)).map(registryKey)
+      : [];
   }
 
   /** True while the directory can read Redis. */
@@ -200,12 +225,26 @@ export class WorkerDirectory {
     if (!redis || this.#stopped || redis.status !== "ready") return false;
     let flat: string[];
     try {
-      flat = await redis.eval(LIST_SCRIPT, 1, this.#keys.index, this.#keys.worker("")) as string[];
+      flat = await redis.eval(
+        LIST_SCRIPT,
+        1,
+        this.#keys.index,
+        this.#keys.worker(""),
+        String(MAX_REGISTRY_ENTRIES),
+        String(MAX_RECORD_BYTES),
+      ) as string[];
     } catch (err) {
       if (redis.status === "ready") this.#log.warn(`registry read failed: ${(err as Error).message}`);
       return false;
     }
     if (this.#stopped) return false;
+    const indexed = Number(flat.pop() ?? 0);
+    if (indexed > MAX_REGISTRY_ENTRIES && !this.#warnedOverflow) {
+      this.#warnedOverflow = true;
+      this.#log.warn(
+        `the registry index lists ${indexed} workers; only ${MAX_REGISTRY_ENTRIES} are read (is someone flooding it?)`,
+      );
+    }
     const seen = new Map<string, WorkerRecord>();
     const present = new Set<string>();
     for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -220,7 +259,20 @@ export class WorkerDirectory {
   }
 
   #validate(name: string, raw: string): WorkerRecord | null {
-    const parsed = parseWorkerRecord(raw);
+    if (raw === "") {
+      this.#warnMalformed(name, raw, `larger than ${MAX_RECORD_BYTES} bytes`);
+      return null;
+    }
+    const parsed = parseWorkerRecord(raw, this.#signingKeys);
+    if (!parsed.ok && parsed.unsigned) {
+      if (!this.#unsigned.has(name)) {
+        this.#unsigned.add(name);
+        if (this.#unsigned.size > MAX_REGISTRY_ENTRIES) this.#unsigned.delete(this.#unsigned.values().next().value!);
+        this.#log.warn(`Ignoring registry record of worker "${name}": ${parsed.error}`);
+        audit({ action: "registry.rejected", outcome: "denied", target: name.slice(0, 100), reason: "unsigned" });
+      }
+      return null;
+    }
     if (parsed.ok && parsed.record.name !== name) {
       this.#warnMalformed(name, raw, `its name field says "${parsed.record.name}"`);
       return null;
@@ -234,9 +286,10 @@ export class WorkerDirectory {
   }
 
   #warnMalformed(name: string, raw: string, why: string): void {
-    // One warning per bad value, not one per refresh.
-    if (this.#malformed.get(name) === raw) return;
-    this.#malformed.set(name, raw);
+    // One warning per bad value, not one per refresh (a fingerprint is kept, not the value).
+    const fingerprint = `${raw.length}:${fnv1a32(raw)}`;
+    if (this.#malformed.get(name) === fingerprint) return;
+    this.#malformed.set(name, fingerprint);
     this.#log.warn(`Skipping malformed registry record of worker "${name}": ${why}`);
   }
 
@@ -270,4 +323,11 @@ export class WorkerDirectory {
       }
     }
   }
+}
+
+/** A 32-bit FNV-1a hash (fingerprints of bad values, so they need not be kept). */
+function fnv1a32(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(36);
 }

@@ -8,9 +8,11 @@
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
 import type { Redis } from "ioredis";
 import { getLogger } from "../log/mod.ts";
 import { closeRegistryConnection, openRegistryConnection, waitForFirstVerdict } from "./connection.ts";
+import { registryKey, signedRecordJson } from "./record_signature.ts";
 import {
   DEFAULT_KEY_PREFIX,
   type RegistryAnnouncement,
@@ -32,6 +34,8 @@ export interface WorkerRegistrationOptions {
   snapshot: () => WorkerRecord;
   /** Key prefix, default `tts:`. */
   keyPrefix?: string;
+  /** `WORKER_RPC_SECRET`: records are signed with a key derived from it (see `record_signature.ts`). */
+  signingSecret?: string;
 }
 
 // Writes the record, keeps the index, and announces a join when the record did not exist (first start, expiry after
@@ -58,6 +62,7 @@ export class WorkerRegistration {
   readonly heartbeatMs: number;
   readonly ttlMs: number;
   readonly #options: WorkerRegistrationOptions;
+  readonly #signingKey: Buffer | null;
   readonly #keys: RegistryKeys;
   readonly #log = getLogger("registry", "registration");
   #redis: Redis | null = null;
@@ -71,6 +76,7 @@ export class WorkerRegistration {
   #name = "";
 
   constructor(options: WorkerRegistrationOptions) {
+    this.#signingKey = options.signingSecret ? registryKey(options.signingSecret) : null;
     this.heartbeatMs = options.heartbeatMs ?? 2000;
     this.ttlMs = options.ttlMs ?? 3 * this.heartbeatMs;
     if (!Number.isFinite(this.heartbeatMs) || this.heartbeatMs < 10) {
@@ -194,7 +200,7 @@ export class WorkerRegistration {
         2,
         this.#keys.worker(record.name),
         this.#keys.index,
-        JSON.stringify(record),
+        signedRecordJson(record, this.#signingKey),
         String(Math.round(this.ttlMs)),
         record.name,
         this.#keys.channel,

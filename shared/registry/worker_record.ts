@@ -4,18 +4,28 @@
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
 import { z } from "zod";
+import { verifiedRecord } from "./record_signature.ts";
 
 /** What a worker can do (mirrors `tts.v1.Capabilities`). */
 export const workerCapabilitiesSchema = z.object({
   streaming: z.boolean(),
   sampleRate: z.number().int().positive(),
   frameMs: z.number().int().positive(),
-  languages: z.array(z.string()),
+  languages: z.array(z.string().max(35)).max(256),
   supportsPause: z.boolean(),
   /** `cpu`, `cuda:0`, ... */
-  device: z.string(),
+  device: z.string().max(64),
 });
+
+/** Largest stored record read, in bytes (a real one is about 1 KiB); bigger values are skipped unread. */
+export const MAX_RECORD_BYTES = 16 * 1024;
+/** Most registry entries read per refresh; more are ignored with a warning. */
+export const MAX_REGISTRY_ENTRIES = 1024;
+/** Most models one record may list. */
+const MAX_MODELS = 512;
+const modelIds = z.array(z.string().max(128)).max(MAX_MODELS);
 
 /** Load metrics, refreshed on every heartbeat (and on demand, see `WorkerRegistration.refreshNow`). */
 export const workerLoadSchema = z.object({
@@ -32,18 +42,18 @@ export const workerRecordSchema = z.object({
   /** Unique worker name; also the key suffix in Redis. */
   name: z.string().min(1).max(200),
   /** `host:port` the orchestrator dials for gRPC. */
-  address: z.string().min(3).regex(/^[^\s]+:\d{1,5}$/, "must be host:port"),
+  address: z.string().min(3).max(300).regex(/^[^\s]+:\d{1,5}$/, "must be host:port"),
   /** `host:port` of the worker's Prometheus listener (`/metrics`); absent when it has none. */
-  metricsAddress: z.string().min(3).regex(/^[^\s]+:\d{1,5}$/, "must be host:port").optional(),
-  adapter: z.string().min(1),
-  version: z.string(),
+  metricsAddress: z.string().min(3).max(300).regex(/^[^\s]+:\d{1,5}$/, "must be host:port").optional(),
+  adapter: z.string().min(1).max(64),
+  version: z.string().max(64),
   /** Unix epoch milliseconds. */
   startedAt: z.number().nonnegative(),
   /** Unix epoch milliseconds of the write (worker clock: informative only, liveness is the Redis TTL). */
   heartbeatAt: z.number().nonnegative(),
-  defaultModel: z.string(),
-  residentModels: z.array(z.string()),
-  availableModels: z.array(z.string()),
+  defaultModel: z.string().max(128),
+  residentModels: modelIds,
+  availableModels: modelIds,
   capabilities: workerCapabilitiesSchema,
   load: workerLoadSchema,
 });
@@ -56,15 +66,26 @@ export type WorkerCapabilities = z.infer<typeof workerCapabilitiesSchema>;
 export type WorkerLoad = z.infer<typeof workerLoadSchema>;
 
 /** Result of {@linkcode parseWorkerRecord}: the record, or a one-line reason naming the bad fields. */
-export type ParsedWorkerRecord = { ok: true; record: WorkerRecord } | { ok: false; error: string };
+export type ParsedWorkerRecord = { ok: true; record: WorkerRecord } | { ok: false; error: string; unsigned?: boolean };
 
-/** Parses and validates a JSON record read from Redis; never throws. */
-export function parseWorkerRecord(raw: string): ParsedWorkerRecord {
+/**
+ * Parses and validates a JSON record read from Redis; never throws. With `signingKeys`, a record without a valid
+ * signature under one of `signingKeys` is refused (`unsigned: true`).
+ */
+export function parseWorkerRecord(raw: string, signingKeys: readonly Buffer[] = []): ParsedWorkerRecord {
+  if (raw.length > MAX_RECORD_BYTES) return { ok: false, error: `larger than ${MAX_RECORD_BYTES} bytes` };
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch (err) {
     return { ok: false, error: `not JSON (${(err as Error).message})` };
+  }
+  if (signingKeys.length) {
+    const record = typeof value === "object" && value !== null && !Array.isArray(value)
+      ? signingKeys.map((key) => verifiedRecord(value as Record<string, unknown>, key)).find((r) => r !== null) ?? null
+      : null;
+    if (!record) return { ok: false, unsigned: true, error: "no valid signature (is WORKER_RPC_SECRET the same?)" };
+    value = record;
   }
   const result = workerRecordSchema.safeParse(value);
   if (result.success) return { ok: true, record: result.data };

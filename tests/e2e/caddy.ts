@@ -13,6 +13,8 @@ export interface CaddyUpstreams {
   orchestrator: string;
   /** `host:port` of LiveKit's signalling port. */
   livekit: string;
+  /** The page's port; default a free one. Set it when the orchestrator must know the page's origin in advance. */
+  webPort?: number;
 }
 
 /** A running Caddy owned by a test. */
@@ -53,7 +55,7 @@ export class CaddyServer {
       throw new Error("no Caddyfile in the repository root (issue 6, item 5)");
     }
     const dir = await Deno.makeTempDir({ prefix: "caddy-e2e-" });
-    const webPort = freePort();
+    const webPort = upstreams.webPort ?? freePort();
     const livekitPort = freePort();
     const command = new Deno.Command("caddy", {
       args: ["run", "--config", caddyfile, "--adapter", "caddyfile"],

@@ -9,6 +9,7 @@
 import { type ConnectionDetailsOptions } from "../../orchestrator/http/connection_details.ts";
 import { createAuthenticator } from "../../orchestrator/transports/auth.ts";
 import { type LiveKitTransport, startLiveKitTransport } from "../../orchestrator/transports/livekit/transport.ts";
+import { freePort } from "../helpers/ports.ts";
 import { resolveRepoPath } from "../helpers/sox.ts";
 import { API_KEY, type E2EStack, EXTRA_KEYS, startStack } from "../orchestrator/e2e_ws/stack.ts";
 import { LiveKitServer } from "../orchestrator/transports/livekit/livekit_server.ts";
@@ -73,21 +74,28 @@ export async function startBrowserStack(): Promise<BrowserStack> {
     });
     stops.push(() => transport.close());
     const authenticator = createAuthenticator({ apiKeys: [API_KEY, ...EXTRA_KEYS], tokenSecret: TOKEN_SECRET });
+    // The page is public (WEB_PUBLIC=true) at a known origin (PUBLIC_ORIGIN), as behind a deployment's Caddy.
+    const webPort = freePort();
+    const pageOrigin = `https://localhost:${webPort}`;
     const details = {
       livekit: { credentials: livekit, internalUrl: livekit.url, dispatcher: transport, publicUrl: "" },
       authenticator,
       tokenSecret: TOKEN_SECRET,
+      publicOrigins: [pageOrigin],
+      webPublic: true,
       rateLimit: { perMinute: 120, burst: 20 },
     };
     const publicPort = await listenWebSocket({
       acceptor: core.orchestrator.manager.accept,
       authenticator,
+      allowedOrigins: [pageOrigin],
       web: createWebHandler({ connectionDetails: details, webRoot: resolveRepoPath("web/dist") }),
     });
     stops.push(() => publicPort.close());
     const caddy = await CaddyServer.start({
       orchestrator: `127.0.0.1:${publicPort.port}`,
       livekit: `127.0.0.1:${livekit.port}`,
+      webPort,
     });
     stops.push(() => caddy.stop());
     // The test's Caddy listens on a free port, not 8444: name it, as LIVEKIT_PUBLIC_URL would in a deployment.

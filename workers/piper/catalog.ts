@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { isModelId } from "../../shared/config/fields.ts";
 import { MODEL_ID_PREFIX } from "../runtime/adapter.ts";
 
 /** Where one voice's files are. */
@@ -21,8 +22,12 @@ export function piperRoot(voicepacksDir: string): string {
   return join(voicepacksDir, "piper");
 }
 
-/** The voicepack folder of `modelId` (which must start with `piper-`). */
+/**
+ * The voicepack folder of `modelId` (which must start with `piper-`). Throws for an id that is not a plain name
+ * (a slash or `..` would lead outside the voicepacks folder).
+ */
 export function voiceDir(voicepacksDir: string, modelId: string): string {
+  if (!isModelId(modelId)) throw new Error(`model id ${JSON.stringify(modelId.slice(0, 80))} is not a valid model id`);
   return join(piperRoot(voicepacksDir), modelId.slice(MODEL_ID_PREFIX.piper.length));
 }
 
@@ -31,6 +36,9 @@ export type VoiceLookup = { files: VoiceFiles } | { problem: string };
 
 /** Finds the `.onnx` / `.onnx.json` pair in a voice folder. */
 export async function findVoiceFiles(voicepacksDir: string, modelId: string): Promise<VoiceLookup> {
+  if (!isModelId(modelId)) {
+    return { problem: `model id ${JSON.stringify(modelId.slice(0, 80))} is not a valid model id` };
+  }
   const dir = voiceDir(voicepacksDir, modelId);
   let names: string[];
   try {

@@ -6,6 +6,9 @@
  */
 import { type Env } from "../../shared/config/load.ts";
 import { loadWorkerConfigOrExit, type WorkerConfig } from "../../shared/config/worker.ts";
+import { effectiveLogLevel } from "../../shared/config/common.ts";
+import { unknownVariableWarnings } from "../../shared/config/unknown_variables.ts";
+import { workerLinkSecurity } from "../../shared/security/worker_rpc.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { setupLogging } from "../../shared/log/setup.ts";
 import { type AdapterType, MODEL_ID_PREFIX, type TtsAdapter } from "./adapter.ts";
@@ -85,9 +88,18 @@ export function pinAdapterEnv(env: Env, adapterType: AdapterType, defaultModel: 
 export async function runWorkerMain(options: WorkerMainOptions): Promise<void> {
   const { env, notes } = pinAdapterEnv(options.env ?? Deno.env.toObject(), options.adapterType, options.defaultModel);
   const config = loadWorkerConfigOrExit(env);
-  setupLogging({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: "worker", worker: config.WORKER_NAME });
+  setupLogging({
+    level: effectiveLogLevel(config),
+    format: config.LOG_FORMAT,
+    service: "worker",
+    worker: config.WORKER_NAME,
+  });
   const log = getLogger("worker", "main");
   for (const note of notes) log.warn(note);
+  for (const warning of unknownVariableWarnings(env)) log.warn(warning);
+  if (config.ALLOW_INSECURE_DEV) {
+    log.warn("ALLOW_INSECURE_DEV=true: security checks are warnings only. Never run a deployment like this.");
+  }
 
   let worker;
   try {
@@ -132,6 +144,13 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<void> {
       },
       maxSessions: config.WORKER_MAX_SESSIONS,
       maxTextChars: config.WORKER_MAX_TEXT_CHARS,
+      limits: {
+        maxStreamChars: config.WORKER_MAX_STREAM_CHARS,
+        maxQueuedChars: config.WORKER_MAX_QUEUED_CHARS,
+        firstChunkTimeoutMs: config.WORKER_FIRST_CHUNK_TIMEOUT_MS,
+        sessionLeaseMs: config.WORKER_SESSION_LEASE_MS,
+      },
+      security: workerLinkSecurity(config),
       shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
       version: WORKER_VERSION,
       registry: {

@@ -32,12 +32,30 @@ export class Session {
   readonly #resumeWaiters = new Set<() => void>();
   #stream: ActiveStream | null = null;
   #ended = false;
+  /** When the client last showed it still holds the session (start, renewal, end of a stream); ms, any clock. */
+  #renewedAt: number;
 
   constructor(
     readonly id: string,
     readonly lease: ModelLease,
     readonly options: SynthesisOptions,
-  ) {}
+    now: number = performance.now(),
+  ) {
+    this.#renewedAt = now;
+  }
+
+  /** The client still holds the session (RenewSessions): its lease restarts now. */
+  renew(now: number = performance.now()): void {
+    this.#renewedAt = now;
+  }
+
+  /**
+   * True when the session has no running stream and was not renewed for `leaseMs`: its client is gone or forgot it,
+   * and the worker may end it. A running stream is never expired (its call is proof of life).
+   */
+  leaseExpired(leaseMs: number, now: number = performance.now()): boolean {
+    return !this.#ended && !this.#stream && now - this.#renewedAt >= leaseMs;
+  }
 
   /** The model this session holds. */
   get modelId(): string {
@@ -75,6 +93,7 @@ export class Session {
       finish: () => {
         if (this.#stream !== stream) return;
         this.#stream = null;
+        this.#renewedAt = performance.now();
         this.#setPaused(false);
         resolveDone();
       },

@@ -69,11 +69,23 @@ export class SessionTable {
     return session;
   }
 
+  /** The session with this id, if open. */
+  find(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
   /** Removes a session (after it ended). */
   remove(id: string): Session | undefined {
     const session = this.#sessions.get(id);
     this.#sessions.delete(id);
     return session;
+  }
+
+  /** Removes and returns the sessions whose lease ran out (see {@linkcode Session.leaseExpired}). */
+  takeExpired(leaseMs: number, now: number = performance.now()): Session[] {
+    const expired = this.all().filter((session) => session.leaseExpired(leaseMs, now));
+    for (const session of expired) this.#sessions.delete(session.id);
+    return expired;
   }
 
   /** Sessions holding a model. */

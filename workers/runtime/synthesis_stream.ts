@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type ServerDuplexStream, status } from "@grpc/grpc-js";
+import { type Metadata, type ServerDuplexStream, status } from "@grpc/grpc-js";
 import type { AudioFrame, TextChunk } from "../../proto/gen/tts.ts";
 import { WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
 import { contextFromMetadata, type LogContext, withLogContext } from "../../shared/log/context.ts";
@@ -22,13 +22,17 @@ import type { Session, StreamTicket } from "./session.ts";
 import { type SessionTable, validateSessionId } from "./session_table.ts";
 import { TextInput } from "./text_input.ts";
 import type { WorkerMetrics } from "./worker_metrics.ts";
+import type { WorkerLimits } from "./limits.ts";
+import { audit } from "../../shared/log/audit.ts";
 
 const log = getLogger("worker", "synthesis");
 
 /** What a Synthesize call needs from the worker. */
 export interface SynthesisContext {
   sessions: SessionTable;
-  maxTextChars: number;
+  limits: WorkerLimits;
+  /** Throws UNAUTHENTICATED when the call lacks the call credential. */
+  authorize(metadata: Metadata | undefined, rpc: string): void;
   /** Non-null while the worker drains: new streams get UNAVAILABLE with this message. */
   refusal(): string | null;
   /** The set of running streams (queue depth, shutdown). */
@@ -51,6 +55,7 @@ export class SynthesisStream {
   #logFields: LogContext = {};
   #awaitingAudio = false;
   #closed = false;
+  #firstChunkTimer: ReturnType<typeof setTimeout> | undefined;
   #resolveClosed = () => {};
   #resolveOnWire = () => {};
   /**
@@ -82,8 +87,32 @@ export class SynthesisStream {
       this.#resolveOnWire(); // never tracked, nobody waits for it
       return this.#fail(new RpcError(status.UNAVAILABLE, refusal));
     }
+    try {
+      this.context.authorize(this.call.metadata, "Synthesize");
+    } catch (error) {
+      audit({
+        action: "rpc.denied",
+        outcome: "denied",
+        target: "Synthesize",
+        client: this.call.getPeer(),
+        via: "grpc",
+      });
+      this.#resolveOnWire();
+      return this.#fail(error);
+    }
     this.context.streams.add(this);
     this.#logFields = contextFromMetadata((key) => this.call.metadata?.get(key)[0]);
+    // A call that never names its session would be tracked for ever: it gets a deadline for its first chunk.
+    this.#firstChunkTimer = setTimeout(() => {
+      if (this.#input || this.#closed) return;
+      this.#fail(
+        new RpcError(
+          status.DEADLINE_EXCEEDED,
+          `no TextChunk within ${this.context.limits.firstChunkTimeoutMs} ms of opening the Synthesize stream ` +
+            "(WORKER_FIRST_CHUNK_TIMEOUT_MS)",
+        ),
+      );
+    }, this.context.limits.firstChunkTimeoutMs);
     this.call.on("data", (chunk: TextChunk) => this.#onChunk(chunk));
     this.call.on("end", () => {
       if (!this.#input) {
@@ -112,7 +141,11 @@ export class SynthesisStream {
       if (this.#input) return this.#input.accept(chunk);
       validateSessionId(chunk.sessionId, "the first TextChunk of a Synthesize stream");
       const session = this.context.sessions.get(chunk.sessionId);
-      const input = new TextInput(session.id, this.context.maxTextChars);
+      const input = new TextInput(session.id, this.context.limits, (hold) => {
+        if (hold) this.call.pause();
+        else this.call.resume();
+      });
+      clearTimeout(this.#firstChunkTimer);
       input.accept(chunk);
       this.#ticket = session.beginStream();
       this.#session = session;
@@ -226,6 +259,7 @@ export class SynthesisStream {
 
   #close(): void {
     this.#closed = true;
+    clearTimeout(this.#firstChunkTimer);
     this.context.streams.delete(this);
     this.#resolveClosed();
   }

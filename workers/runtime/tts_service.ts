@@ -13,6 +13,8 @@ import {
 } from "../../proto/gen/tts.ts";
 import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
 import { contextFromMetadata, withLogContext } from "../../shared/log/context.ts";
+import { isModelId } from "../../shared/config/fields.ts";
+import { audit } from "../../shared/log/audit.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { RpcError, statusName, toRpcError, toServiceError } from "./rpc_error.ts";
 import { Session } from "./session.ts";
@@ -23,12 +25,34 @@ import type { WorkerCore } from "./worker_core.ts";
 
 const log = getLogger("worker", "rpc");
 
-/** Wraps an async handler as a grpc-js unary handler that maps every error to its status. */
-function unary<Req, Res>(name: string, handler: (request: Req) => Promise<Res>) {
+/** Most session ids one RenewSessions call may name (a worker holds at most WORKER_MAX_SESSIONS anyway). */
+const MAX_RENEW_IDS = 10_000;
+
+/** RPCs that change what the worker serves for everyone: each call is written to the audit stream. */
+const ADMIN_RPCS = new Set(["LoadModel", "UnloadModel"]);
+
+/**
+ * Wraps an async handler as a grpc-js unary handler that checks the call credential first and maps every error to
+ * its status.
+ */
+function unary<Req, Res>(core: WorkerCore, name: string, handler: (request: Req) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     // The orchestrator's session and request ids (gRPC metadata) go on every line this call logs.
     const context = contextFromMetadata((key) => call.metadata.get(key)[0]);
-    withLogContext(context, () => handler(call.request)).then(
+    const run = async () => {
+      try {
+        core.authorize(call.metadata, name);
+      } catch (error) {
+        audit({ action: "rpc.denied", outcome: "denied", target: name, client: call.getPeer(), via: "grpc" });
+        throw error;
+      }
+      const response = await handler(call.request);
+      if (ADMIN_RPCS.has(name)) {
+        audit({ action: "admin.rpc", outcome: "ok", target: name, client: call.getPeer(), via: "grpc" });
+      }
+      return response;
+    };
+    withLogContext(context, run).then(
       (response) => callback(null, response),
       (error) => {
         const rpc = toRpcError(error);
@@ -51,6 +75,20 @@ function refuseWhileDraining(core: WorkerCore): void {
 
 function requireModelId(modelId: string, where: string): void {
   if (!modelId) throw new RpcError(status.INVALID_ARGUMENT, `${where}: model_id is required`);
+  checkModelId(modelId, where);
+}
+
+/**
+ * Model ids become file paths in some adapters (a Piper voice folder): only plain names get that far, never a path
+ * or `..`, whoever sends them.
+ */
+function checkModelId(modelId: string, where: string): void {
+  if (!isModelId(modelId)) {
+    throw new RpcError(
+      status.INVALID_ARGUMENT,
+      `${where}: model_id is invalid (use 1..128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, no ..)`,
+    );
+  }
 }
 
 async function control(core: WorkerCore, request: ControlRequest): Promise<ControlResponse> {
@@ -69,6 +107,7 @@ async function control(core: WorkerCore, request: ControlRequest): Promise<Contr
       break;
     case ControlCommand.CONTROL_COMMAND_RELOAD:
       await core.models.reload(session.modelId);
+      audit({ action: "admin.rpc", outcome: "ok", target: "Control RELOAD", via: "grpc" });
       applied = true;
       break;
     default: {
@@ -85,9 +124,10 @@ async function control(core: WorkerCore, request: ControlRequest): Promise<Contr
 /** Builds the TTSService implementation over the worker's live state. */
 export function createTtsService(core: WorkerCore): TTSServiceServer {
   return {
-    startSession: unary("StartSession", async (request) => {
+    startSession: unary(core, "StartSession", async (request) => {
       refuseWhileDraining(core);
       validateSessionId(request.sessionId, "StartSession");
+      if (request.modelId) checkModelId(request.modelId, "StartSession");
       const options = toSynthesisOptions(request.options);
       const modelId = request.modelId || core.identity.defaultModel;
       const giveBack = core.sessions.reserve(request.sessionId);
@@ -113,13 +153,30 @@ export function createTtsService(core: WorkerCore): TTSServiceServer {
           sampleRate: WIRE_SAMPLE_RATE,
           frameMs: FRAME_MS,
           loadMs: lease.loadMs,
+          leaseMs: core.limits.sessionLeaseMs,
         };
       } finally {
         giveBack();
       }
     }),
 
-    endSession: unary("EndSession", async (request) => {
+    renewSessions: unary(core, "RenewSessions", (request) => {
+      if (request.sessionIds.length > MAX_RENEW_IDS) {
+        throw new RpcError(
+          status.INVALID_ARGUMENT,
+          `RenewSessions: ${request.sessionIds.length} ids; at most ${MAX_RENEW_IDS} per call`,
+        );
+      }
+      const unknown: string[] = [];
+      for (const id of request.sessionIds) {
+        const session = core.sessions.find(id);
+        if (session) session.renew();
+        else unknown.push(id);
+      }
+      return Promise.resolve({ unknownSessionIds: unknown, leaseMs: core.limits.sessionLeaseMs });
+    }),
+
+    endSession: unary(core, "EndSession", async (request) => {
       validateSessionId(request.sessionId, "EndSession");
       const session = core.sessions.get(request.sessionId);
       core.sessions.remove(session.id);
@@ -130,14 +187,14 @@ export function createTtsService(core: WorkerCore): TTSServiceServer {
 
     synthesize: (call) => new SynthesisStream(call, core).attach(),
 
-    control: unary("Control", (request) => control(core, request)),
+    control: unary(core, "Control", (request) => control(core, request)),
 
-    listModels: unary("ListModels", async () => {
+    listModels: unary(core, "ListModels", async () => {
       await core.refreshCatalogue();
       return { models: core.modelInfos() };
     }),
 
-    loadModel: unary("LoadModel", async (request) => {
+    loadModel: unary(core, "LoadModel", async (request) => {
       refuseWhileDraining(core);
       requireModelId(request.modelId, "LoadModel");
       const { loadMs } = await core.models.ensureLoaded(request.modelId);
@@ -147,7 +204,7 @@ export function createTtsService(core: WorkerCore): TTSServiceServer {
       return { model: core.modelInfo(resident.model.descriptor, resident), loadMs };
     }),
 
-    unloadModel: unary("UnloadModel", async (request) => {
+    unloadModel: unary(core, "UnloadModel", async (request) => {
       requireModelId(request.modelId, "UnloadModel");
       if (!core.models.residentIds().includes(request.modelId)) {
         await core.refreshCatalogue();
@@ -171,7 +228,7 @@ export function createTtsService(core: WorkerCore): TTSServiceServer {
       return { unloaded };
     }),
 
-    getCapabilities: unary("GetCapabilities", async () => {
+    getCapabilities: unary(core, "GetCapabilities", async () => {
       await core.refreshCatalogue();
       return core.capabilities();
     }),

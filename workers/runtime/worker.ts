@@ -14,6 +14,9 @@ import { type GpuMetricsMode, wantsGpuMetrics } from "../../shared/config/common
 import { GpuSampler } from "../../shared/metrics/gpu.ts";
 import { type MetricsServer, startMetricsServer } from "../../shared/metrics/server.ts";
 import { WorkerRegistration } from "../../shared/registry/registration.ts";
+import { audit } from "../../shared/log/audit.ts";
+import type { WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
+import { DEFAULT_WORKER_LIMITS, type WorkerLimits } from "./limits.ts";
 import type { TtsAdapter } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
 import { ModelManager } from "./model_manager.ts";
@@ -57,6 +60,10 @@ export interface StartWorkerOptions {
   maxSessions: number;
   /** Longest TextChunk.text accepted (UTF-16 code units). */
   maxTextChars: number;
+  /** The other bounds on one client (defaults: {@linkcode DEFAULT_WORKER_LIMITS}). */
+  limits?: Partial<Omit<WorkerLimits, "maxTextChars">>;
+  /** The call credential; default none (any caller that reaches the port is served). */
+  security?: WorkerLinkSecurity;
   /** How long running streams may take to finish after shutdown starts. */
   shutdownGraceMs: number;
   version: string;
@@ -133,6 +140,22 @@ function closeServer(server: Server, processExiting: boolean): void {
   if (!processExiting) server.forceShutdown();
 }
 
+/** Ends the sessions whose lease ran out. */
+async function expireSessions(core: WorkerCore): Promise<void> {
+  const expired = core.sessions.takeExpired(core.limits.sessionLeaseMs);
+  if (!expired.length) return;
+  const reason = new RpcError(status.NOT_FOUND, "session lease expired (not renewed with RenewSessions)");
+  await Promise.all(expired.map((session) => session.end(reason)));
+  for (const session of expired) {
+    audit({ action: "worker_session.expired", outcome: "ok", target: session.id, via: "grpc" });
+  }
+  log.info("ended {count} session(s) whose lease ran out ({lease_ms} ms without renewal)", {
+    count: expired.length,
+    lease_ms: core.limits.sessionLeaseMs,
+  });
+  core.onLoadChanged();
+}
+
 /** Starts a worker and resolves once it is SERVING (default model loaded, registered when a registry is set). */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const sessions = new SessionTable(options.maxSessions);
@@ -176,7 +199,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     // Others reach the listener on the host they dial for gRPC.
     metricsAddress: metricsServer ? `${address.slice(0, address.lastIndexOf(":"))}:${metricsServer.port}` : undefined,
   };
-  const core = new WorkerCore(identity, options.adapter, models, sessions, options.maxTextChars);
+  const limits: WorkerLimits = { ...DEFAULT_WORKER_LIMITS, ...options.limits, maxTextChars: options.maxTextChars };
+  const core = new WorkerCore(identity, options.adapter, models, sessions, limits, options.security);
   core.metrics = metrics;
   coreRef = core;
   if (options.metrics && wantsGpuMetrics(options.metrics.gpu ?? "auto", options.adapter.device)) {
@@ -208,11 +232,22 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const sweepTimer = setInterval(() => {
     models.sweep().catch((error) => log.warn("model eviction failed: {error}", { error }));
   }, sweepMs);
+  // Sessions whose client stopped renewing them (it died, or lost track of them) give their slot back.
+  const leaseTimer = setInterval(
+    () => void expireSessions(core),
+    Math.max(50, Math.min(5_000, Math.floor(limits.sessionLeaseMs / 4))),
+  );
+  // The gRPC server keeps the process alive; this timer need not.
+  Deno.unrefTimer(leaseTimer);
 
   health.setStatus("", "SERVING");
   health.setStatus(TTS_SERVICE_NAME, "SERVING");
   const registration = options.registry
-    ? new WorkerRegistration({ ...options.registry, snapshot: () => core.record() })
+    ? new WorkerRegistration({
+      ...options.registry,
+      snapshot: () => core.record(),
+      signingSecret: options.security?.rpcSecret,
+    })
     : null;
   // Sessions and models changing are what routing looks at: publish them now rather than at the next heartbeat.
   if (registration) core.onLoadChanged = () => void registration.refreshNow();
@@ -256,6 +291,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     await Promise.all(sessions.all().map((s) => (sessions.remove(s.id), s.end(ended))));
     await registration?.stop();
     clearInterval(sweepTimer);
+    clearInterval(leaseTimer);
     // Statuses handed to HTTP/2 a moment ago must reach the socket before the hard close.
     await new Promise((resolve) => setTimeout(resolve, STATUS_FLUSH_MS));
     closeServer(server, processExiting);

@@ -9,7 +9,11 @@ import type { Capabilities, ModelInfo } from "../../proto/gen/tts.ts";
 import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
 import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
 import { getLogger } from "../../shared/log/mod.ts";
+import { type Metadata, status } from "@grpc/grpc-js";
+import { rpcSecretProblem, type WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
 import type { ModelDescriptor, TtsAdapter } from "./adapter.ts";
+import type { WorkerLimits } from "./limits.ts";
+import { RpcError } from "./rpc_error.ts";
 import type { ModelManager, ResidentModelStatus } from "./model_manager.ts";
 import type { SessionTable } from "./session_table.ts";
 import type { SynthesisContext, SynthesisStream } from "./synthesis_stream.ts";
@@ -45,8 +49,15 @@ export class WorkerCore implements SynthesisContext {
     readonly adapter: TtsAdapter,
     readonly models: ModelManager,
     readonly sessions: SessionTable,
-    readonly maxTextChars: number,
+    readonly limits: WorkerLimits,
+    readonly security: WorkerLinkSecurity = {},
   ) {}
+
+  /** Throws UNAUTHENTICATED unless the call carries the `WORKER_RPC_SECRET` call credential (when one is set). */
+  authorize(metadata: Metadata | undefined, rpc: string): void {
+    const problem = rpcSecretProblem(metadata, this.security.rpcSecret, this.security.acceptedRpcSecret);
+    if (problem) throw new RpcError(status.UNAUTHENTICATED, `${rpc}: ${problem}`);
+  }
 
   /** Why new work is refused (the worker is shutting down), or null while serving. */
   refusal(): string | null {

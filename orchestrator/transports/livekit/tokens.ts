@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { AccessToken, RoomConfiguration } from "livekit-server-sdk";
+import { AccessToken, RoomConfiguration, TrackSource } from "livekit-server-sdk";
 
 /** Lifetime of a user token: long enough to connect, short enough that a leaked one soon stops working. */
 export const USER_TOKEN_TTL_SECONDS = 15 * 60;
@@ -50,6 +50,8 @@ export async function mintUserToken(
     roomJoin: true,
     room: ticket.roomName,
     canPublish: true,
+    // The microphone only: no camera or screen share through the SFU (the agent would ignore it, the SFU not).
+    canPublishSources: [TrackSource.MICROPHONE],
     canSubscribe: true,
     canPublishData: true,
     canUpdateOwnMetadata: false,

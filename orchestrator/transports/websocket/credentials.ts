@@ -1,11 +1,14 @@
 /**
  * Finds the credential (API key or token) in a WebSocket upgrade request. Browsers cannot set headers on a
  * WebSocket, so besides `Authorization: Bearer …` and `X-API-Key`, the credential may travel as a subprotocol
- * (`voice.v1, auth.<credential>`) or, as a last resort, in the query (`?api_key=` or `?token=`; query strings end up
- * in access logs, so prefer the others).
+ * (`voice.v1, auth.<credential>`) or, for short-lived tokens only, in the query (`?token=v1.…`). An API key in the
+ * query is never accepted: query strings end up in access logs.
  *
  * @module
  */
+
+/** Tokens start with this (see `auth.ts`); anything else in `?token=` is ignored. */
+const TOKEN_PREFIX = "v1.";
 
 /** The application subprotocol; the server echoes it when the client offers it. */
 export const SUBPROTOCOL = "voice.v1";
@@ -36,6 +39,7 @@ export function credentialFromRequest(request: Request): RequestCredential {
   if (fromProtocol) {
     return { credential: fromProtocol.slice(AUTH_SUBPROTOCOL_PREFIX.length), protocol: protocol ?? SUBPROTOCOL };
   }
-  const query = new URL(request.url).searchParams;
-  return { credential: query.get("token") ?? query.get("api_key") ?? "", protocol };
+  // Query strings end up in access logs: only short-lived tokens may travel there, never an API key.
+  const token = new URL(request.url).searchParams.get("token") ?? "";
+  return { credential: token.startsWith(TOKEN_PREFIX) ? token : "", protocol };
 }

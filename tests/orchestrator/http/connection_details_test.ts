@@ -14,6 +14,7 @@ import {
 import { createAuthenticator } from "../../../orchestrator/transports/auth.ts";
 import { DispatchRefusedError, type RoomInvite } from "../../../orchestrator/transports/livekit/transport.ts";
 import { freePort } from "../../helpers/ports.ts";
+import { TrustedProxies } from "../../../orchestrator/http/request_origin.ts";
 
 const CREDENTIALS = { apiKey: "lk-key", apiSecret: "lk-secret-0123456789abcdef0123456789abcdef" };
 const TOKEN_SECRET = "orchestrator-token-secret-0123456789abcdef";
@@ -50,7 +51,9 @@ async function withEndpoint(
     authenticator: createAuthenticator({ apiKeys, tokenSecret: TOKEN_SECRET, allowAnonymous: apiKeys.length === 0 }),
     tokenSecret: TOKEN_SECRET,
     allowedOrigins: overrides.allowedOrigins,
-    allowSameOrigin: overrides.allowSameOrigin,
+    publicOrigins: overrides.publicOrigins,
+    webPublic: overrides.webPublic,
+    trustedProxies: overrides.trustedProxies,
     rateLimit: overrides.rateLimit ?? { perMinute: 600, burst: 100 },
   });
   const port = freePort();
@@ -87,6 +90,11 @@ Deno.test("connection details: a keyed request gets a one-room token for 15 minu
     assert.equal(claims.video?.canPublish, true);
     assert.equal(claims.video?.canSubscribe, true);
     assert.equal(claims.video?.canPublishData, true);
+    assert.deepEqual(
+      claims.video?.canPublishSources?.map(String),
+      ["microphone"],
+      "the microphone only: no camera or screen share",
+    );
     assert.ok(!claims.video?.roomAdmin && !claims.video?.roomCreate && !claims.video?.roomList, "no admin grants");
     assert.ok(!claims.video?.canUpdateOwnMetadata);
     assert.equal(claims.exp! - claims.nbf!, 900, "15 minutes");
@@ -129,7 +137,7 @@ Deno.test("connection details: LIVEKIT_PUBLIC_URL wins; a plain-http page gets L
 });
 
 Deno.test("connection details: who is served and who is refused", async () => {
-  await withEndpoint({}, async (call, dispatcher) => {
+  await withEndpoint({}, async (call) => {
     assert.equal((await call({ headers: { "x-api-key": "wrong" } })).status, 401);
     assert.equal((await call({ headers: { authorization: "Bearer wrong" } })).status, 401);
     const noKey = await call();
@@ -138,26 +146,76 @@ Deno.test("connection details: who is served and who is refused", async () => {
     const foreign = await call({ headers: { origin: "https://evil.example" } });
     assert.equal(foreign.status, 403);
     assert.equal((await foreign.json()).error, "forbidden_origin");
-    const browser = await call({ headers: sameOrigin(`:${new URL(foreign.url).port}`) });
-    assert.equal(browser.status, 200, "a same-origin page needs no key");
-    const body = await browser.json();
-    assert.match(dispatcher.invites.at(-1)!.principal, /^web:127\.0\.0\.1$/);
-    const verdict = await createAuthenticator({ apiKeys: [], tokenSecret: TOKEN_SECRET }).verify(body.websocket.token);
-    assert.ok(verdict.ok, "the WebSocket fallback token is accepted by the WebSocket transport");
     assert.equal((await call({ method: "GET" })).status, 405);
   });
-  await withEndpoint({ allowSameOrigin: false }, async (call) => {
-    const port = new URL((await call()).url).port;
-    assert.equal((await call({ headers: sameOrigin(`:${port}`) })).status, 401, "keys only");
-  });
   await withEndpoint({ allowedOrigins: ["https://app.example.com"] }, async (call) => {
-    assert.equal((await call({ headers: { origin: "https://app.example.com" } })).status, 200);
+    const listed = await call({ headers: { origin: "https://app.example.com" } });
+    assert.equal(listed.status, 401, "an allowed origin may ask, with a key");
+    await listed.body?.cancel();
+    const unlisted = await call({ headers: { origin: "https://other.example.com" } });
+    assert.equal(unlisted.status, 403);
+    await unlisted.body?.cancel();
   });
   await withEndpoint({ apiKeys: [] }, async (call, dispatcher) => {
     assert.equal((await call()).status, 200, "development mode serves anyone");
-    assert.equal(dispatcher.invites[0].principal, "anonymous");
+    assert.equal(dispatcher.invites[0].principal, "anonymous:127.0.0.1", "anonymous principals are keyed by address");
+    assert.equal((await call({ headers: sameOrigin(":5173") })).status, 200, "a page on loopback");
     assert.equal((await call({ headers: { origin: "https://evil.example" } })).status, 403, "but not foreign pages");
   });
+});
+
+Deno.test("connection details: an Origin equal to the request's own Host grants nothing (forgeable)", async () => {
+  await withEndpoint({}, async (call, dispatcher) => {
+    const port = new URL((await call()).url).port;
+    const forged = await call({ headers: sameOrigin(`:${port}`) });
+    assert.equal(forged.status, 403, "same-origin by Host is not a credential when keys are configured");
+    const body = await forged.json();
+    assert.equal(body.websocket, undefined, "no WebSocket token for an unauthenticated principal");
+    const evilHost = await call({ headers: { host: "evil.example", origin: "http://evil.example" } });
+    assert.equal(evilHost.status, 403, "a Host and Origin of the client's choosing");
+    await evilHost.body?.cancel();
+    assert.equal(dispatcher.invites.length, 0, "no room was handed out");
+  });
+});
+
+Deno.test("connection details: WEB_PUBLIC serves pages from PUBLIC_ORIGIN only, and URLs come from it", async () => {
+  const page = "https://voice.example.com:8443";
+  await withEndpoint({ webPublic: true, publicOrigins: [page] }, async (call, dispatcher) => {
+    const browser = await call({ headers: { origin: page, host: "evil.example" } });
+    assert.equal(browser.status, 200);
+    const body = await browser.json();
+    assert.equal(body.websocket.url, "wss://voice.example.com:8443/ws", "from PUBLIC_ORIGIN, not from Host");
+    assert.equal(body.serverUrl, "wss://voice.example.com:8444");
+    assert.equal(dispatcher.invites[0].principal, "web:127.0.0.1");
+    const verdict = await createAuthenticator({ apiKeys: [], tokenSecret: TOKEN_SECRET }).verify(body.websocket.token);
+    assert.ok(verdict.ok, "the public page's WebSocket fallback token is accepted by the WebSocket transport");
+    const other = await call({ headers: { origin: "http://127.0.0.1:8080" } });
+    assert.equal(other.status, 403);
+    await other.body?.cancel();
+  });
+  await withEndpoint({ webPublic: false, publicOrigins: [page] }, async (call) => {
+    const browser = await call({ headers: { origin: page } });
+    assert.equal(browser.status, 401, "not public: the page needs a key too");
+    await browser.body?.cancel();
+  });
+});
+
+Deno.test("connection details: X-Forwarded-For is ignored unless the peer is a trusted proxy", async () => {
+  const spoof = (call: (init?: RequestInit) => Promise<Response>, i: number) =>
+    call({ headers: { "x-api-key": "right-key", "x-forwarded-for": `10.1.1.${i}` } });
+  // The test client is on 127.0.0.1: with only 10.0.0.0/8 trusted, its forwarded headers are its own invention.
+  await withEndpoint(
+    { rateLimit: { perMinute: 6, burst: 2 }, trustedProxies: new TrustedProxies(["10.0.0.0/8"]) },
+    async (call) => {
+      const statuses = [];
+      for (let i = 0; i < 5; i++) {
+        const response = await spoof(call, i);
+        statuses.push(response.status);
+        await response.body?.cancel();
+      }
+      assert.deepEqual(statuses, [200, 200, 429, 429, 429], "a new X-Forwarded-For per request picks no new bucket");
+    },
+  );
 });
 
 Deno.test("connection details: the rate limit answers 429 with Retry-After, per client address", async () => {
@@ -210,7 +268,8 @@ Deno.test("connection details: without LiveKit, or when it cannot take the room,
     dispatcher.fail = new Error("engine: signal failure: connection refused");
     const body = await (await call({ headers: { "x-api-key": "right-key" } })).json();
     assert.equal(body.transport, "websocket");
-    assert.match(body.reason, /unreachable: engine: signal failure/);
+    assert.match(body.reason, /unreachable/);
+    assert.doesNotMatch(JSON.stringify(body), /engine|signal failure|connection refused/, "no internals to clients");
     dispatcher.fail = new DispatchRefusedError("the server is at its connection limit", 503);
     const full = await call({ headers: { "x-api-key": "right-key" } });
     assert.equal(full.status, 503);

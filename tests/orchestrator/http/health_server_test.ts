@@ -11,6 +11,7 @@ Deno.test("health: ready only when every required check passes; the body names w
     hostname: "127.0.0.1",
     port: freePort(),
     metrics: registry,
+    readinessCacheMs: 0,
     checks: [
       { name: "vad", required: true, check: () => ({ ok: true }) },
       { name: "workers", required: true, check: () => ({ ok: workersUp, detail: workersUp ? "1 healthy" : "none" }) },
@@ -63,4 +64,33 @@ Deno.test("health: a check that hangs or throws counts as failed, with the reaso
   const checks = body.checks as Record<string, { detail: string }>;
   assert.match(checks.slow.detail, /no answer within 50 ms/);
   assert.equal(checks.broken.detail, "boom");
+});
+
+Deno.test("health: a flood of /health requests runs the readiness checks once per cache period", async () => {
+  let outbound = 0;
+  const server = await startHealthServer({
+    hostname: "127.0.0.1",
+    port: freePort(),
+    metrics: new MetricsRegistry(),
+    readinessCacheMs: 60_000,
+    checks: [{
+      name: "livekit",
+      required: false,
+      check: async () => {
+        outbound++; // stands for the readiness fetch towards LiveKit
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { ok: true };
+      },
+    }],
+  });
+  try {
+    const responses = await Promise.all(Array.from({ length: 50 }, () => fetch(`${server.url}/health`)));
+    for (const response of responses) {
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+    }
+    assert.equal(outbound, 1, "50 requests, one readiness evaluation");
+  } finally {
+    await server.close();
+  }
 });

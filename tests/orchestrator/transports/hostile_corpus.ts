@@ -5,6 +5,7 @@
  * @module
  */
 import { CloseCode } from "../../../shared/protocol/limits.ts";
+import { upgradeStatus } from "../../helpers/raw_upgrade.ts";
 import { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 
 /** The key the corpus connections use (the server must accept it). */
@@ -21,6 +22,8 @@ export interface HostileCase {
   code: string;
   /** Expected close codes: a client that keeps flooding after the close may see the TCP reset (0/1006) instead. */
   close: number | number[];
+  /** Refused before the upgrade with this HTTP status (no socket, no error event). */
+  httpStatus?: number;
 }
 
 const started = { type: "session.start" };
@@ -46,7 +49,9 @@ export function corpus(tokens: Record<string, string>): HostileCase[] {
       "token without signature": tokens.unsigned,
       "garbage token": "v1.!!!.???",
     })
-  ) add({ name: `auth: ${name}`, credential, start: null, attack: () => {}, code: "unauthorized", close: 4001 });
+  ) {
+    add({ name: `auth: ${name}`, credential, start: null, attack: () => {}, code: "", close: 0, httpStatus: 401 });
+  }
 
   for (const carrier of ["header", "query", "subprotocol"] as const) {
     for (const credential of ["wrong-key", "v1.e30.c2ln"]) {
@@ -56,8 +61,9 @@ export function corpus(tokens: Record<string, string>): HostileCase[] {
         carrier,
         start: null,
         attack: () => {},
-        code: "unauthorized",
-        close: 4001,
+        code: "",
+        close: 0,
+        httpStatus: 401,
       });
     }
   }
@@ -249,6 +255,20 @@ export function corpus(tokens: Record<string, string>): HostileCase[] {
 /** Runs one case against `url`; returns what went wrong (empty when the server answered as required). */
 export async function runHostileCase(url: string, c: HostileCase, key = KEY): Promise<string[]> {
   const failures: string[] = [];
+  if (c.httpStatus !== undefined) {
+    const credential = c.credential ?? key;
+    const headers: Record<string, string> = {};
+    let target = url;
+    if (credential && c.carrier === "query") target = `${url}/?token=${encodeURIComponent(credential)}`;
+    else if (credential && c.carrier === "subprotocol") {
+      headers["sec-websocket-protocol"] = `voice.v1, auth.${credential}`;
+    } else if (credential) headers.authorization = `Bearer ${credential}`;
+    const status = await upgradeStatus(target, headers);
+    if (status !== c.httpStatus) {
+      failures.push(`${c.name}: HTTP ${status}, expected ${c.httpStatus} before the upgrade`);
+    }
+    return failures;
+  }
   const client = await VoiceWsClient.connect(url, {
     credential: c.credential ?? key,
     // Browsers send credentials as a subprotocol; only token characters can travel that way.

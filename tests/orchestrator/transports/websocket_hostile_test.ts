@@ -70,7 +70,7 @@ Deno.test("websocket: a key holding its maximum of sessions is refused another w
     assert.equal(stack.metrics.sessionsActive.get({ transport: "websocket" }), 2);
     await a.close();
     await new Promise((r) => setTimeout(r, 50));
-    const d = await VoiceWsClient.connect(stack.server.url, { credential: KEY, carrier: "query" });
+    const d = await VoiceWsClient.connect(stack.server.url, { credential: KEY });
     await d.start();
     await Promise.all([b.close(), d.close()]);
   } finally {

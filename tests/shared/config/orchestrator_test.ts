@@ -105,7 +105,10 @@ Deno.test("no API keys loads in development mode with a warning; keys silence it
   assert.equal(dev.warnings.length, 1);
   assert.match(dev.warnings[0], /ORCHESTRATOR_API_KEYS.*development mode/);
   const prod = okOf(
-    loadConfig(orchestratorConfigSchema, { ORCHESTRATOR_API_KEYS: "k1" }, { service: "orchestrator", checks }),
+    loadConfig(orchestratorConfigSchema, { ORCHESTRATOR_API_KEYS: "k1-long-enough-key" }, {
+      service: "orchestrator",
+      checks,
+    }),
   );
   assert.deepEqual(prod.warnings, []);
 });

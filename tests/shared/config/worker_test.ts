@@ -5,9 +5,9 @@ import { okOf, problemFor, problemsOf } from "./helpers.ts";
 // Schema-only loads (no voicepack/GPU checks): those have their own tests.
 const load = (env: Record<string, string>) => loadConfig(workerConfigSchema, env, { service: "worker" });
 
-Deno.test("worker defaults: gRPC on 0.0.0.0:7002, piper with lessac, TTL of three heartbeats", () => {
+Deno.test("worker defaults: gRPC on loopback 127.0.0.1:7002, piper with lessac, TTL of three heartbeats", () => {
   const { config } = okOf(load({}));
-  assert.equal(config.WORKER_GRPC_HOST, "0.0.0.0");
+  assert.equal(config.WORKER_GRPC_HOST, "127.0.0.1");
   assert.equal(config.WORKER_GRPC_PORT, 7002);
   assert.equal(config.ADAPTER_TYPE, "piper");
   assert.equal(config.DEFAULT_MODEL, "piper-en-us-lessac-medium");
@@ -176,7 +176,7 @@ Deno.test("a cross-field problem is reported next to an unrelated bad value", ()
 
 Deno.test("WORKER_METRICS_PORT takes a port, 0 for a free one, or off; the listener binds WORKER_GRPC_HOST unless told", () => {
   assert.equal(okOf(load({})).config.WORKER_METRICS_PORT, 0);
-  assert.equal(okOf(load({})).config.WORKER_METRICS_HOST, "0.0.0.0");
+  assert.equal(okOf(load({})).config.WORKER_METRICS_HOST, "127.0.0.1");
   const fixed = okOf(load({ WORKER_METRICS_PORT: "9464", WORKER_GRPC_HOST: "10.1.2.3" })).config;
   assert.equal(fixed.WORKER_METRICS_PORT, 9464);
   assert.equal(fixed.WORKER_METRICS_HOST, "10.1.2.3");

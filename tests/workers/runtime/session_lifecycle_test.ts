@@ -12,7 +12,14 @@ Deno.test("a session starts on the default model, synthesizes framed audio, and 
     assert.equal(await client.health("tts.v1.TTSService"), "SERVING");
     const started = await client.startSession("s1");
     // The default model is resident from the start, so the session waited for no load.
-    assert.deepEqual(started, { sessionId: "s1", modelId: "mock-440hz", sampleRate: 48000, frameMs: 20, loadMs: 0 });
+    assert.deepEqual(started, {
+      sessionId: "s1",
+      modelId: "mock-440hz",
+      sampleRate: 48000,
+      frameMs: 20,
+      loadMs: 0,
+      leaseMs: 60_000,
+    });
 
     const texts = ["Hello there. ", "How are you? ", "Fine."];
     const { frames, error } = await client.synthesize("s1", texts);

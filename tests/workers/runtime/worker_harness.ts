@@ -29,6 +29,7 @@ import {
 import type { TtsAdapter } from "../../../workers/runtime/adapter.ts";
 import { type RunningWorker, startWorker, type StartWorkerOptions } from "../../../workers/runtime/worker.ts";
 import { MockAdapter } from "../../../workers/mock/mock_adapter.ts";
+import { rpcSecretInterceptors, type WorkerLinkSecurity } from "../../../shared/security/worker_rpc.ts";
 
 /** Starts a worker with the mock adapter (or `adapter`) on 127.0.0.1 and a free port. */
 export function startTestWorker(overrides: Partial<StartWorkerOptions> = {}): Promise<RunningWorker> {
@@ -66,8 +67,11 @@ export class TestClient {
   readonly tts: TTSServiceClient;
   readonly #health: InstanceType<ReturnType<typeof makeClientConstructor>>;
 
-  constructor(readonly address: string) {
-    this.tts = new TTSServiceClient(address, credentials.createInsecure());
+  /** `security`: the call credential, as the orchestrator would send it (default: none). */
+  constructor(readonly address: string, security: WorkerLinkSecurity = {}) {
+    this.tts = new TTSServiceClient(address, credentials.createInsecure(), {
+      interceptors: rpcSecretInterceptors(security.rpcSecret),
+    });
     const Health = makeClientConstructor(healthService as unknown as ServiceDefinition, "grpc.health.v1.Health");
     this.#health = new Health(address, credentials.createInsecure());
   }
