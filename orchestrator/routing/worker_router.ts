@@ -43,14 +43,6 @@ export interface WorkerRouterOptions {
   maxFailovers?: number;
 }
 
-/** Options of {@linkcode WorkerRouter.create}: the router builds and owns its directory. */
-export interface WorkerRouterConfig extends Omit<WorkerRouterOptions, "directory"> {
-  /** `REDIS_URL`; absent: static address only. */
-  redisUrl?: string;
-  /** Directory refresh period, default 1000 ms. */
-  refreshMs?: number;
-}
-
 /** No worker can take a stream; the message says why (model, workers seen, last error). */
 export class NoWorkerAvailableError extends Error {
   override name = "NoWorkerAvailableError";
@@ -69,7 +61,6 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   /** Worker sessions held (exposed for tests). */
   readonly sessions: WorkerSessions;
   readonly #directory: WorkerDirectory | null;
-  readonly #ownsDirectory: boolean;
   readonly #staticAddress: string;
   readonly #defaultModel: string;
   readonly #streams = new Set<RoutedSpeechStream>();
@@ -78,9 +69,8 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   readonly #unsubscribe: Array<() => void> = [];
   #closed = false;
 
-  constructor(options: WorkerRouterOptions, ownsDirectory = false) {
+  constructor(options: WorkerRouterOptions) {
     this.#directory = options.directory ?? null;
-    this.#ownsDirectory = ownsDirectory;
     this.#staticAddress = options.staticAddress ?? "";
     this.#defaultModel = options.defaultModel ?? "";
     this.policy = typeof options.policy === "object"
@@ -92,15 +82,6 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     this.sessions = new WorkerSessions(options.startSessionTimeoutMs ?? 30_000);
     this.channels = new WorkerChannels((address, status) => this.#onHealth(address, status));
     if (this.#directory) this.#unsubscribe.push(this.#directory.on("leave", (record) => this.#onLeave(record)));
-  }
-
-  /** Builds a router with its own directory on `redisUrl` and starts the directory (never rejects on Redis down). */
-  static async create(config: WorkerRouterConfig): Promise<WorkerRouter> {
-    const directory = config.redisUrl
-      ? new WorkerDirectory({ redisUrl: config.redisUrl, refreshMs: config.refreshMs })
-      : null;
-    await directory?.start();
-    return new WorkerRouter({ ...config, directory }, true);
   }
 
   async openStream(options: SpeechStreamOptions): Promise<SpeechStream> {
@@ -150,7 +131,6 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     await Promise.all([...this.#streams].map((stream) => stream.stop()));
     await this.sessions.endAll();
     this.channels.closeAll();
-    if (this.#ownsDirectory) await this.#directory?.stop();
   }
 
   // --- StreamHost ---

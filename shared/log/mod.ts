@@ -5,11 +5,10 @@
  * @module
  */
 import { getLogger as getLogtapeLogger, type Logger } from "@logtape/logtape";
+import { ROOT_CATEGORY } from "./category.ts";
 
 export type { Logger };
-
-/** Root category of every logger in this project. */
-export const ROOT_CATEGORY = "voice";
+export { ROOT_CATEGORY };
 
 /**
  * Returns the logger for a category below the project root, e.g. `getLogger("worker", "runtime")`.

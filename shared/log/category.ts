@@ -1,0 +1,8 @@
+/**
+ * The root logger category, shared by the loggers (`mod.ts`) and the sinks configured for it (`setup.ts`).
+ *
+ * @module
+ */
+
+/** Root category of every logger in this project. */
+export const ROOT_CATEGORY = "voice";
