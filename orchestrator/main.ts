@@ -8,9 +8,6 @@
  *
  * @module
  */
-import { SPEECH_SAMPLE_RATE } from "../shared/audio/format.ts";
-import { int16ToFloat32 } from "../shared/audio/pcm.ts";
-import { StreamingResampler } from "../shared/audio/resampler.ts";
 import { loadOrchestratorConfigOrExit, type OrchestratorConfig } from "../shared/config/orchestrator.ts";
 import { getLogger } from "../shared/log/mod.ts";
 import { setupLogging } from "../shared/log/setup.ts";
@@ -28,7 +25,7 @@ import { createResponders } from "./responder/select.ts";
 import type { TtsRouter } from "./routing/contract.ts";
 import { WorkerRouter } from "./routing/worker_router.ts";
 import { SessionManager } from "./session/manager.ts";
-import { SpeechInput, type ToSpeechRate } from "./session/speech_input.ts";
+import { SpeechInput } from "./session/speech_input.ts";
 import { createAuthenticator } from "./transports/auth.ts";
 import { type LiveKitTransport, startLiveKitFromConfig } from "./transports/livekit/transport.ts";
 import { WebSocketTransport } from "./transports/websocket/server.ts";
@@ -57,13 +54,6 @@ export interface Orchestrator {
   readonly publicServer: PublicServer;
   /** Graceful stop: closes sessions (1001), the listeners, the router and what was built here. */
   close(): Promise<void>;
-}
-
-/** Converts client audio at `rate` to 16 kHz float with one stateful resampler per session. */
-function speechRateConverter(rate: number): ToSpeechRate {
-  if (rate === SPEECH_SAMPLE_RATE) return (samples) => int16ToFloat32(samples);
-  const resampler = new StreamingResampler(rate, SPEECH_SAMPLE_RATE);
-  return (samples) => resampler.process(int16ToFloat32(samples));
 }
 
 /** Builds and starts everything from a validated config. */
@@ -134,7 +124,6 @@ export async function startOrchestrator(
       new SpeechInput({
         vad: vadModel.createStream(vadOptions),
         asr: asrEngine,
-        toSpeechRate: speechRateConverter(params.inputSampleRate),
         listener,
         language: params.language,
       }),
