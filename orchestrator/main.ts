@@ -8,18 +8,12 @@
  *
  * @module
  */
-import { SPEECH_SAMPLE_RATE } from "../shared/audio/format.ts";
-import { int16ToFloat32 } from "../shared/audio/pcm.ts";
-import { StreamingResampler } from "../shared/audio/resampler.ts";
 import { loadOrchestratorConfigOrExit, type OrchestratorConfig } from "../shared/config/orchestrator.ts";
 import { effectiveLogLevel } from "../shared/config/common.ts";
 import { unknownVariableWarnings } from "../shared/config/unknown_variables.ts";
 import { getLogger } from "../shared/log/mod.ts";
-import { workerLinkSecurity } from "../shared/security/worker_rpc.ts";
 import { setupLogging } from "../shared/log/setup.ts";
-import { WorkerDirectory } from "../shared/registry/directory.ts";
 import type { AsrEngine } from "./asr/contract.ts";
-import { selectAsrEngine } from "./asr/select.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./http/health_server.ts";
 import { type PublicServer, startPublicServer } from "./http/public_server.ts";
 import { createWebSide } from "./http/web_side.ts";
@@ -27,16 +21,15 @@ import { wantsGpuMetrics } from "../shared/config/common.ts";
 import { GpuSampler } from "../shared/metrics/gpu.ts";
 import { OrchestratorMetrics } from "./metrics/orchestrator_metrics.ts";
 import { workerTargets } from "./metrics/service_discovery.ts";
-import { createResponders } from "./responder/select.ts";
 import type { TtsRouter } from "./routing/contract.ts";
-import { WorkerRouter } from "./routing/worker_router.ts";
 import { SessionManager } from "./session/manager.ts";
-import { SpeechInput, type ToSpeechRate } from "./session/speech_input.ts";
 import { createAuthenticator } from "./transports/auth.ts";
 import { type LiveKitTransport, startLiveKitFromConfig } from "./transports/livekit/transport.ts";
 import { WebSocketTransport } from "./transports/websocket/server.ts";
 import { TrustedProxies } from "./http/request_origin.ts";
-import { loadVadModel, type SileroVadModel, vadOptionsFromConfig } from "./vad/mod.ts";
+import type { SileroVadModel } from "./vad/mod.ts";
+import { buildListening } from "./compose/listening.ts";
+import { buildSpeaking } from "./compose/speaking.ts";
 
 const log = getLogger("orchestrator", "main");
 
@@ -63,69 +56,21 @@ export interface Orchestrator {
   close(): Promise<void>;
 }
 
-/** Converts client audio at `rate` to 16 kHz float with one stateful resampler per session. */
-function speechRateConverter(rate: number): ToSpeechRate {
-  if (rate === SPEECH_SAMPLE_RATE) return (samples) => int16ToFloat32(samples);
-  const resampler = new StreamingResampler(rate, SPEECH_SAMPLE_RATE);
-  return (samples) => resampler.process(int16ToFloat32(samples));
-}
-
 /** Builds and starts everything from a validated config. */
 export async function startOrchestrator(
   config: OrchestratorConfig,
   parts: OrchestratorParts = {},
 ): Promise<Orchestrator> {
-  const owned: Array<() => Promise<void>> = [];
-  const vadModel = parts.vadModel ?? await loadVadModel(config);
-  if (!parts.vadModel) owned.push(() => vadModel.dispose());
-  const vadOptions = vadOptionsFromConfig(config);
-  let asr = parts.asr;
-  if (!asr) {
-    const selection = await selectAsrEngine(config);
-    asr = selection.engine;
-    owned.push(() => selection.engine.dispose());
-  }
-  const asrEngine = asr;
-  log.info("ASR engine {engine} ({languages})", { engine: asrEngine.name, languages: asrEngine.languages.join(",") });
-
-  let directory: WorkerDirectory | null = null;
-  let router = parts.router;
-  if (!router) {
-    if (config.REDIS_URL) {
-      directory = new WorkerDirectory({
-        redisUrl: String(config.REDIS_URL),
-        signingSecret: config.WORKER_RPC_SECRET || undefined,
-        acceptedSigningSecret: config.WORKER_RPC_SECRET_ACCEPT || undefined,
-      });
-      if (!await directory.start()) {
-        log.warn("Redis is not reachable yet; using {address} until it is", {
-          address: config.TTS_WORKER_ADDRESS,
-        });
-      }
-    }
-    const built = new WorkerRouter({
-      directory,
-      staticAddress: config.TTS_WORKER_ADDRESS,
-      policy: config.ROUTING_POLICY,
-      defaultModel: config.DEFAULT_MODEL,
-      security: workerLinkSecurity(config),
-    });
-    router = built;
-    owned.push(async () => {
-      await built.close();
-      await directory?.stop();
-    });
-  }
-  const ttsRouter = router;
+  const listening = await buildListening(config, parts);
+  const speaking = await buildSpeaking(config, parts);
+  const { router: ttsRouter, directory } = speaking;
   const metrics = new OrchestratorMetrics(ttsRouter, {
     directory,
     expectedModels: [config.DEFAULT_MODEL],
-    gpu: wantsGpuMetrics(config.GPU_METRICS, asrEngine.device ?? "cpu")
+    gpu: wantsGpuMetrics(config.GPU_METRICS, listening.asr.device ?? "cpu")
       ? new GpuSampler({ visibleDevices: Deno.env.get("CUDA_VISIBLE_DEVICES") })
       : undefined,
   });
-  owned.push(() => Promise.resolve(metrics.close()));
-  const responders = createResponders(config);
   const manager = new SessionManager({
     turn: {
       falseInterruptionMs: config.FALSE_INTERRUPTION_MS,
@@ -135,20 +80,13 @@ export async function startOrchestrator(
       defaultModel: config.DEFAULT_MODEL,
     },
     maxSessionsPerKey: config.ORCHESTRATOR_MAX_SESSIONS_PER_KEY,
-    responders,
+    responders: speaking.responders,
     router: ttsRouter,
-    asrLanguages: asrEngine.languages,
+    asrLanguages: listening.asr.languages,
     metrics,
     llmTurnsPerMinute: config.LLM_TURNS_PER_MINUTE,
     transcriptLog: config.TRANSCRIPT_LOG,
-    createSpeechInput: (listener, params) =>
-      new SpeechInput({
-        vad: vadModel.createStream(vadOptions),
-        asr: asrEngine,
-        toSpeechRate: speechRateConverter(params.inputSampleRate),
-        listener,
-        language: params.language,
-      }),
+    createSpeechInput: (listener, params) => listening.createSpeechInput(listener, params.language),
   });
 
   const apiKeys = config.ORCHESTRATOR_API_KEYS;
@@ -182,31 +120,8 @@ export async function startOrchestrator(
   });
 
   const checks: ReadinessCheck[] = [
-    { name: "vad", required: true, check: () => ({ ok: true, detail: "silero v5 loaded" }) },
-    { name: "asr", required: true, check: () => ({ ok: true, detail: `${asrEngine.name} loaded` }) },
-    {
-      name: "workers",
-      required: true,
-      check: () => {
-        const workers = ttsRouter.workers();
-        const healthy = workers.filter((w) => w.healthy);
-        return {
-          ok: healthy.length > 0,
-          detail: workers.length
-            ? workers.map((w) => `${w.name}=${w.healthy ? "healthy" : "unhealthy"}`).join(", ")
-            : "no TTS worker known (registry empty and no TTS_WORKER_ADDRESS)",
-        };
-      },
-    },
-    {
-      // Not required: without Redis the router falls back to TTS_WORKER_ADDRESS, so the service still works.
-      name: "redis",
-      required: false,
-      check: () =>
-        directory
-          ? { ok: directory.connected, detail: directory.connected ? "connected" : "unreachable" }
-          : { ok: true, detail: parts.router ? "not used by the supplied router" : "REDIS_URL not set" },
-    },
+    ...listening.checks,
+    ...speaking.checks,
     ...livekit ? [livekit.readinessCheck()] : [],
   ];
   const health: HealthServer = await startHealthServer({
@@ -233,13 +148,23 @@ export async function startOrchestrator(
     publicServer,
     close: () =>
       closing ??= (async () => {
-        await websocket.close();
-        await livekit?.close();
-        await publicServer.close();
-        manager.endAll();
-        await health.close();
-        for (const release of owned.reverse()) {
-          await release().catch((error) => log.warn("shutdown step failed: {error}", { error }));
+        // Outside in: no new connections, then the sessions, then what they used.
+        const steps: Array<[string, () => unknown]> = [
+          ["websocket transport", () => websocket.close()],
+          ["livekit transport", () => livekit?.close()],
+          ["public port", () => publicServer.close()],
+          ["sessions", () => manager.endAll()],
+          ["health server", () => health.close()],
+          ["metrics", () => metrics.close()],
+          ["speaking half", () => speaking.close()],
+          ["listening half", () => listening.close()],
+        ];
+        for (const [name, step] of steps) {
+          try {
+            await step();
+          } catch (error) {
+            log.warn("shutdown step {name} failed: {error}", { name, error });
+          }
         }
       })(),
   };

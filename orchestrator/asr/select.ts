@@ -75,8 +75,3 @@ export async function selectAsrEngine(
     return { engine, fallbackReason: reason };
   }
 }
-
-/** `selectAsrEngine` for callers that only want the engine. */
-export async function createAsrEngine(config: AsrSelectConfig): Promise<AsrEngine> {
-  return (await selectAsrEngine(config)).engine;
-}

@@ -46,14 +46,6 @@ export interface WorkerRouterOptions {
   security?: WorkerLinkSecurity;
 }
 
-/** Options of {@linkcode WorkerRouter.create}: the router builds and owns its directory. */
-export interface WorkerRouterConfig extends Omit<WorkerRouterOptions, "directory"> {
-  /** `REDIS_URL`; absent: static address only. */
-  redisUrl?: string;
-  /** Directory refresh period, default 1000 ms. */
-  refreshMs?: number;
-}
-
 /** No worker can take a stream; the message says why (model, workers seen, last error). */
 export class NoWorkerAvailableError extends Error {
   override name = "NoWorkerAvailableError";
@@ -72,7 +64,6 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   /** Worker sessions held (exposed for tests). */
   readonly sessions: WorkerSessions;
   readonly #directory: WorkerDirectory | null;
-  readonly #ownsDirectory: boolean;
   readonly #staticAddress: string;
   readonly #defaultModel: string;
   readonly #streams = new Set<RoutedSpeechStream>();
@@ -81,9 +72,8 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   readonly #unsubscribe: Array<() => void> = [];
   #closed = false;
 
-  constructor(options: WorkerRouterOptions, ownsDirectory = false) {
+  constructor(options: WorkerRouterOptions) {
     this.#directory = options.directory ?? null;
-    this.#ownsDirectory = ownsDirectory;
     this.#staticAddress = options.staticAddress ?? "";
     this.#defaultModel = options.defaultModel ?? "";
     this.policy = typeof options.policy === "object"
@@ -95,15 +85,6 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     this.sessions = new WorkerSessions(options.startSessionTimeoutMs ?? 30_000);
     this.channels = new WorkerChannels((address, status) => this.#onHealth(address, status), options.security);
     if (this.#directory) this.#unsubscribe.push(this.#directory.on("leave", (record) => this.#onLeave(record)));
-  }
-
-  /** Builds a router with its own directory on `redisUrl` and starts the directory (never rejects on Redis down). */
-  static async create(config: WorkerRouterConfig): Promise<WorkerRouter> {
-    const directory = config.redisUrl
-      ? new WorkerDirectory({ redisUrl: config.redisUrl, refreshMs: config.refreshMs })
-      : null;
-    await directory?.start();
-    return new WorkerRouter({ ...config, directory }, true);
   }
 
   async openStream(options: SpeechStreamOptions): Promise<SpeechStream> {
@@ -153,7 +134,6 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     await Promise.all([...this.#streams].map((stream) => stream.stop()));
     await this.sessions.endAll();
     this.channels.closeAll();
-    if (this.#ownsDirectory) await this.#directory?.stop();
   }
 
   // --- StreamHost ---

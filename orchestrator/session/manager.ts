@@ -57,10 +57,9 @@ export interface TurnSettings {
   defaultModel: string;
 }
 
-/** What a session's speech input needs to know. */
+/** What a session's speech input needs to know (each audio frame carries its own sample rate). */
 export interface SpeechInputParams {
   language: string;
-  inputSampleRate: number;
 }
 
 /** Options of the manager. */
@@ -159,7 +158,7 @@ export class SessionManager {
         output: options.transcriptLog ? withTranscriptLog(output, id) : output,
         clock: options.clock ?? systemClock,
         settings: { ...options.turn, language, model, voice, affinityKey: principal },
-        createSpeechInput: (listener) => options.createSpeechInput(listener, { language, inputSampleRate }),
+        createSpeechInput: (listener) => options.createSpeechInput(listener, { language }),
         responder,
         router: options.router,
         metrics: options.metrics,

@@ -146,7 +146,7 @@ export class Session implements SessionInput {
     this.options.router.endSession(this.id).catch((error) =>
       log.warn("ending worker sessions failed: {error}", { error })
     );
-    this.options.onEnded?.(this);
+    this.options.onEnded?.();
   }
 
   /** Feeds one event to the state machine and runs the resulting actions. */

@@ -1,5 +1,5 @@
 /**
- * What a {@linkcode Session} is made of: its settings (from config and `session.start`) and the shared parts it
+ * What a session (`session.ts`) is made of: its settings (from config and `session.start`) and the shared parts it
  * uses (responder, router, metrics) next to its own (output, speech input, clock).
  *
  * @module
@@ -10,7 +10,6 @@ import type { Responder } from "../responder/contract.ts";
 import type { TtsRouter } from "../routing/contract.ts";
 import type { AgentOutput } from "../transports/contract.ts";
 import type { Clock } from "./clock.ts";
-import type { Session } from "./session.ts";
 import type { SpeechInput, SpeechInputListener } from "./speech_input.ts";
 
 /** Per-session settings, resolved from config and `session.start`. */
@@ -37,5 +36,5 @@ export interface SessionOptions {
   router: TtsRouter;
   metrics?: OrchestratorMetrics;
   /** Called once when the session has ended. */
-  onEnded?: (session: Session) => void;
+  onEnded?: () => void;
 }

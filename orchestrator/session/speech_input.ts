@@ -8,6 +8,7 @@
 import type { AsrEngine, Transcript, Utterance } from "../asr/contract.ts";
 import type { VadEvent, VadStream } from "../vad/contract.ts";
 import { SPEECH_SAMPLE_RATE } from "../../shared/audio/format.ts";
+import { SpeechRateConverter } from "./speech_rate.ts";
 
 /**
  * Default audio before the VAD's (padded) onset that the ASR also gets. Silero rates the first fricative of a word
@@ -38,7 +39,8 @@ export type ToSpeechRate = (samples: Int16Array, sampleRate: number) => Float32A
 export interface SpeechInputOptions {
   vad: VadStream;
   asr: AsrEngine;
-  toSpeechRate: ToSpeechRate;
+  /** Default: each frame converted by its own rate ({@linkcode SpeechRateConverter}). */
+  toSpeechRate?: ToSpeechRate;
   listener: SpeechInputListener;
   language?: string;
   /** Audio kept for utterance starts, in ms (≥ VAD min speech + padding + ASR lead). */
@@ -60,8 +62,12 @@ export class SpeechInput {
   #closed = false;
   #lastArrivalMs = 0;
 
+  readonly #toSpeechRate: ToSpeechRate;
+
   constructor(options: SpeechInputOptions) {
     this.#options = options;
+    const converter = new SpeechRateConverter();
+    this.#toSpeechRate = options.toSpeechRate ?? ((samples, rate) => converter.convert(samples, rate));
     this.#ring = new Float32Array(Math.round(((options.preRollMs ?? 1500) * SPEECH_SAMPLE_RATE) / 1000));
   }
 
@@ -128,7 +134,7 @@ export class SpeechInput {
 
   async #process(samples: Int16Array, sampleRate: number, arrivalMs: number): Promise<void> {
     if (this.#closed) return;
-    const speech = this.#options.toSpeechRate(samples, sampleRate);
+    const speech = this.#toSpeechRate(samples, sampleRate);
     this.#remember(speech);
     this.#lastArrivalMs = arrivalMs;
     this.#recording?.utterance.push(speech);

@@ -3,8 +3,8 @@
  *
  * ```ts
  * const model = await loadVadModel(config);
- * const vad = new VadInput(model.createStream(vadOptionsFromConfig(config)), { sampleRate: 48_000 });
- * for (const event of await vad.pushS16(frame)) console.log(event.type, event.streamMs);
+ * const vad = model.createStream(vadOptionsFromConfig(config));
+ * for (const event of await vad.push(samples16kFloat)) console.log(event.type, event.streamMs);
  * ```
  *
  * @module
@@ -18,7 +18,6 @@ export type { VadEvent, VadOptions, VadStream } from "./contract.ts";
 export { NEG_THRESHOLD_OFFSET, SpeechSegmenter, validateVadOptions } from "./segmenter.ts";
 export { DEFAULT_SILERO_MODEL_PATH, SileroVadModel } from "./silero_model.ts";
 export { CONTEXT_SAMPLES, WINDOW_SAMPLES } from "./silero_stream.ts";
-export { VadInput, type VadInputOptions } from "./input.ts";
 
 /** The config keys the VAD reads. */
 export type VadConfig = Pick<

@@ -7,7 +7,13 @@
  *
  * @module
  */
-import { formatProblemReport, loadDeployConfig } from "../../shared/config/mod.ts";
+import {
+  formatProblemReport,
+  loadConfig,
+  loadDeployConfig,
+  orchestratorFields,
+  workerFields,
+} from "../../shared/config/mod.ts";
 import type { ServiceSpec } from "./supervisor.ts";
 
 /** Ports, hosts and keys the dev services use. */
@@ -25,15 +31,18 @@ export const DEV_LIVEKIT_KEY = "devkey";
 /** At least 32 characters: LiveKit logs an error for shorter secrets. */
 export const DEV_LIVEKIT_SECRET = "devsecret-local-development-only-0123456789";
 
-function port(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new Error(`${name}=${raw} is not a port (1-65535); fix it in .env or the environment`);
-  }
-  return n;
-}
+/**
+ * The variables the runner reads, parsed by the services' own zod fields (same defaults, same messages). Only the
+ * hosts differ on purpose: a local stack binds loopback unless `ORCHESTRATOR_HOST`/`WORKER_GRPC_HOST` say otherwise.
+ */
+const devFields = orchestratorFields.pick({
+  REDIS_URL: true,
+  ORCHESTRATOR_WS_PORT: true,
+  ORCHESTRATOR_HEALTH_PORT: true,
+  LIVEKIT_URL: true,
+  LIVEKIT_API_KEY: true,
+  LIVEKIT_API_SECRET: true,
+}).extend(workerFields.pick({ WORKER_GRPC_PORT: true }).shape);
 
 /**
  * Reads the settings from `env`, with the defaults of a local stack. Throws naming the variable on a bad value (every
@@ -41,24 +50,15 @@ function port(env: Record<string, string | undefined>, name: string, fallback: n
  */
 export function readDevSettings(env: Record<string, string | undefined>): DevSettings {
   const deploy = loadDeployConfig(env);
-  if (!deploy.ok) throw new Error(formatProblemReport("dev stack", deploy.problems));
-  const redisUrl = env.REDIS_URL?.trim() || "redis://127.0.0.1:6379";
-  let parsed: URL;
-  try {
-    parsed = new URL(redisUrl);
-  } catch {
-    throw new Error(`REDIS_URL=${redisUrl} is not a URL; write it like redis://127.0.0.1:6379`);
-  }
-  const livekitUrl = env.LIVEKIT_URL?.trim();
-  let livekitPort = 7880;
-  try {
-    if (livekitUrl) livekitPort = Number(new URL(livekitUrl).port || 7880);
-  } catch {
-    throw new Error(`LIVEKIT_URL=${livekitUrl} is not a URL; write it like ws://127.0.0.1:7880`);
-  }
+  const dev = loadConfig(devFields, env, { service: "dev stack" });
+  const problems = [...(deploy.ok ? [] : deploy.problems), ...(dev.ok ? [] : dev.problems)];
+  if (!deploy.ok || !dev.ok) throw new Error(formatProblemReport("dev stack", problems));
+  const c = dev.config;
+  const parsed = new URL(c.REDIS_URL);
+  const livekitPort = c.LIVEKIT_URL ? Number(new URL(c.LIVEKIT_URL).port || 7880) : 7880;
   return {
     redis: {
-      url: redisUrl,
+      url: c.REDIS_URL,
       host: parsed.hostname || "127.0.0.1",
       port: Number(parsed.port || 6379),
       password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
@@ -67,15 +67,15 @@ export function readDevSettings(env: Record<string, string | undefined>): DevSet
       port: livekitPort,
       rtcTcpPort: livekitPort + 1,
       rtcUdpPort: livekitPort + 2,
-      apiKey: env.LIVEKIT_API_KEY?.trim() || DEV_LIVEKIT_KEY,
-      apiSecret: env.LIVEKIT_API_SECRET?.trim() || DEV_LIVEKIT_SECRET,
+      apiKey: c.LIVEKIT_API_KEY || DEV_LIVEKIT_KEY,
+      apiSecret: c.LIVEKIT_API_SECRET || DEV_LIVEKIT_SECRET,
     },
     orchestrator: {
       host: env.ORCHESTRATOR_HOST?.trim() || "127.0.0.1",
-      wsPort: port(env, "ORCHESTRATOR_WS_PORT", 8080),
-      healthPort: port(env, "ORCHESTRATOR_HEALTH_PORT", 8081),
+      wsPort: c.ORCHESTRATOR_WS_PORT,
+      healthPort: c.ORCHESTRATOR_HEALTH_PORT,
     },
-    worker: { host: env.WORKER_GRPC_HOST?.trim() || "127.0.0.1", port: port(env, "WORKER_GRPC_PORT", 7002) },
+    worker: { host: env.WORKER_GRPC_HOST?.trim() || "127.0.0.1", port: c.WORKER_GRPC_PORT },
     caddy: {
       publicHost: deploy.config.PUBLIC_HOST,
       webPort: deploy.config.CADDY_WEB_PORT,

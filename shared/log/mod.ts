@@ -5,13 +5,10 @@
  * @module
  */
 import { getLogger as getLogtapeLogger, type Logger } from "@logtape/logtape";
+import { AUDIT_CATEGORY, ROOT_CATEGORY } from "./category.ts";
 
 export type { Logger };
-
-/** Root category of every logger in this project. */
-export const ROOT_CATEGORY = "voice";
-/** Category of the audit stream below the root (see `audit.ts`): always JSON, always at info. */
-export const AUDIT_CATEGORY = "audit";
+export { AUDIT_CATEGORY, ROOT_CATEGORY };
 
 /**
  * Returns the logger for a category below the project root, e.g. `getLogger("worker", "runtime")`.

@@ -13,7 +13,7 @@ import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import type { LogFormat, LogLevel } from "../config/common.ts";
 import { logContextStorage } from "./context.ts";
 import { jsonLine, type StaticFields, textLine } from "./format.ts";
-import { AUDIT_CATEGORY, ROOT_CATEGORY } from "./mod.ts";
+import { AUDIT_CATEGORY, ROOT_CATEGORY } from "./category.ts";
 
 /** Options of {@linkcode setupLogging}. */
 export interface LoggingOptions {

@@ -115,14 +115,20 @@ Deno.test("dev takes the worker from ADAPTER_TYPE and DEFAULT_MODEL", async () =
 });
 
 Deno.test("bad ports and URLs in the environment are reported by variable name", async () => {
-  await assert.rejects(planStack("dev-agent-mock", { ORCHESTRATOR_WS_PORT: "80800" }), /ORCHESTRATOR_WS_PORT=80800/);
+  await assert.rejects(
+    planStack("dev-agent-mock", { ORCHESTRATOR_WS_PORT: "80800" }),
+    /ORCHESTRATOR_WS_PORT="80800": must be a TCP port/,
+  );
   await assert.rejects(
     planStack("dev-agent-mock", { CADDY_WEB_PORT: "x", PUBLIC_HOST: "https://a/" }),
     (error: Error) => /CADDY_WEB_PORT="x"/.test(error.message) && /PUBLIC_HOST="https:\/\/a\/"/.test(error.message),
     "every bad deployment variable is named at once",
   );
-  await assert.rejects(planStack("dev-agent-mock", { LIVEKIT_URL: "::" }), /LIVEKIT_URL=:: is not a URL/);
-  await assert.rejects(planStack("dev-agent-mock", { REDIS_URL: "not a url" }), /REDIS_URL=not a url is not a URL/);
+  await assert.rejects(planStack("dev-agent-mock", { LIVEKIT_URL: "::" }), /LIVEKIT_URL="::": is not a valid URL/);
+  await assert.rejects(
+    planStack("dev-agent-mock", { REDIS_URL: "not a url" }),
+    /REDIS_URL="not a url": is not a valid URL/,
+  );
 });
 
 Deno.test("stack definitions with unknown dependencies, cycles or duplicates are rejected", () => {

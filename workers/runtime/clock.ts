@@ -1,5 +1,6 @@
 /**
- * Time source of the model manager, injectable so that TTL and residency rules are tested with a fake clock.
+ * Time source of the model manager, injectable so that TTL and residency rules are tested with a fake clock
+ * (`tests/workers/runtime/fake_clock.ts`).
  *
  * @module
  */
@@ -11,18 +12,3 @@ export interface Clock {
 
 /** The real clock. */
 export const systemClock: Clock = { now: () => Date.now() };
-
-/** A clock that only moves when told to: for deterministic tests of time-based rules. */
-export class FakeClock implements Clock {
-  #now: number;
-  constructor(start = 1_000_000) {
-    this.#now = start;
-  }
-  now(): number {
-    return this.#now;
-  }
-  /** Moves time forward by `ms`. */
-  advance(ms: number): void {
-    this.#now += ms;
-  }
-}

@@ -7,7 +7,7 @@
  * @module
  */
 import type { AudioFrame, AudioSource, RemoteParticipant, RemoteTrack, Room } from "@livekit/rtc-node";
-import { WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
+import { SPEECH_SAMPLE_RATE, WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { getLogger } from "../../../shared/log/mod.ts";
 import type { SessionStart } from "../../../shared/protocol/client_messages.ts";
 import { CloseCode, type ErrorCode, type ProtocolLimits } from "../../../shared/protocol/limits.ts";
@@ -228,7 +228,9 @@ export class RoomAgent implements AgentLink {
       refuseStartMessage:
         "on LiveKit the session starts when you join the room; pass its options to POST /api/connection-details",
     });
-    const audio = { sampleRate: invite.start.audio?.sampleRate ?? WIRE_SAMPLE_RATE, encoding: "pcm_s16le" as const };
+    // Unless the invite declares a rate, LiveKit's audio stream delivers the rate the VAD and ASR work at, so no
+    // resampling happens in TypeScript.
+    const audio = { sampleRate: invite.start.audio?.sampleRate ?? SPEECH_SAMPLE_RATE, encoding: "pcm_s16le" as const };
     this.#protocol.start({ ...invite.start, audio });
   }
 
@@ -247,7 +249,7 @@ export class RoomAgent implements AgentLink {
     }
     // One microphone at a time: a new track (device switch) replaces the old one.
     this.#audioReader?.cancel().catch(() => {});
-    const rate = this.#options.invite.start.audio?.sampleRate ?? WIRE_SAMPLE_RATE;
+    const rate = this.#options.invite.start.audio?.sampleRate ?? SPEECH_SAMPLE_RATE;
     let reader: ReadableStreamDefaultReader<AudioFrame>;
     try {
       reader = new rtc.AudioStream(track, { sampleRate: rate, numChannels: 1, frameSizeMs: 20 }).getReader();

@@ -168,19 +168,3 @@ Deno.test("one channel per worker is shared by all sessions and closed when the 
     await cluster.dispose();
   }
 });
-
-Deno.test("WorkerRouter.create builds its own directory from REDIS_URL and stops it on close", async () => {
-  const cluster = await startCluster(["w1"]);
-  const router = await WorkerRouter.create({ redisUrl: cluster.redis.url, refreshMs: 100, policy: "round_robin" });
-  try {
-    await waitFor("the router to see the worker", () => router.workers().length === 1);
-    assert.deepEqual(router.workers().map((w) => [w.name, w.healthy]), [["w1", true]]);
-    assert.equal(router.policy.name, "round_robin");
-    const stream = await router.openStream({ sessionId: "s" });
-    speak(stream, ["Hi."]);
-    assert.equal((await readAll(stream)).frames.at(-1)?.worker, "w1");
-  } finally {
-    await router.close();
-    await cluster.dispose();
-  }
-});

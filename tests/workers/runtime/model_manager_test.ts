@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ModelLoadError, ModelNotFoundError } from "../../../workers/runtime/adapter.ts";
-import { FakeClock } from "../../../workers/runtime/clock.ts";
+import { FakeClock } from "./fake_clock.ts";
 import { ModelInUseError, ModelManager, type ModelManagerOptions } from "../../../workers/runtime/model_manager.ts";
 import { MockAdapter } from "../../../workers/mock/mock_adapter.ts";
 import { slowAdapter } from "./slow_adapter.ts";

@@ -57,7 +57,7 @@ Deno.test("token service: a browser's details lead into the agent's room with th
     assert.equal((started as { model: string }).model, "piper-en-us-joe-medium");
     assert.equal(requests[0].transport, "livekit");
     assert.match(requests[0].principal, /^key:/);
-    assert.equal(requests[0].start.audio?.sampleRate, 48_000, "WebRTC audio arrives at 48 kHz");
+    assert.equal(requests[0].start.audio?.sampleRate, 16_000, "the agent asks LiveKit for 16 kHz, the VAD's rate");
 
     // The token names one room (LiveKit enforces the grant), and the next request gets a room of its own.
     const payload = JSON.parse(atob(details.participantToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
