@@ -45,11 +45,22 @@ export class PrivateDockerd {
     await Deno.mkdir(dataRoot, { recursive: true });
     const socket = `${dir}/docker.sock`;
     const logPath = `${dir}/dockerd.log`;
-    // A pid file from a dockerd that still runs makes the new one refuse to start, which is what we want: two
-    // engines must never share a data root. A stale one (its process is gone) is removed.
+    // Two engines must never share a data root: dockerd itself refuses to start while the pid file names a live one.
     const pidFile = `${machineCacheDir()}/dockerd/dockerd.pid`;
-    const stale = Number((await Deno.readTextFile(pidFile).catch(() => "")).trim());
-    if (stale && !(await Deno.stat(`/proc/${stale}`).catch(() => null))) await Deno.remove(pidFile);
+    // Another run's engine on this data root (a second clone testing at the same time): wait for it to stop.
+    const waitUntil = Date.now() + 20 * 60_000;
+    for (let said = false;;) {
+      const holder = Number((await Deno.readTextFile(pidFile).catch(() => "")).trim());
+      if (!holder) break;
+      if (!(await Deno.stat(`/proc/${holder}`).catch(() => null))) {
+        await Deno.remove(pidFile).catch(() => {}); // stale: its process is gone
+        break;
+      }
+      if (Date.now() > waitUntil) throw new Error(`dockerd ${holder} still uses ${dataRoot} after 20 minutes`);
+      if (!said) console.log(`waiting for dockerd ${holder} (another run) to release ${dataRoot}`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
     await Deno.remove(socket).catch(() => {});
     const log = await Deno.open(logPath, { create: true, write: true, truncate: true });
     let child: Deno.ChildProcess;
