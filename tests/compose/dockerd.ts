@@ -2,8 +2,8 @@
  * A Docker engine owned by the test: Debian's `dockerd` started as a child process with its own socket, exec root and
  * pid file under the repository's `.cache/dockerd/`, and its data root (images, layers, volumes) in the machine cache
  * so later runs and clones reuse the images `deno task compose:images` built. It touches no host firewall or bridge
- * (`--iptables=false --ip6tables=false --ip-masq=false --bridge=none`): containers talk only on compose's own
- * networks, and published ports are plain userland proxies. Stopped by its pid.
+ * (`--iptables=false --ip6tables=false --ip-masq=false --ip-forward=false --bridge=none`): containers talk only on
+ * compose's own networks, and published ports are plain userland proxies. Stopped by its pid.
  *
  * @module
  */
@@ -74,6 +74,8 @@ export class PrivateDockerd {
           "--iptables=false",
           "--ip6tables=false",
           "--ip-masq=false",
+          // Never switch on the host's IP forwarding: nothing from a container is routed off this machine.
+          "--ip-forward=false",
           "--bridge=none",
         ],
         stdin: "null",
