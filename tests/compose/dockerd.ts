@@ -19,8 +19,11 @@ export class PrivateDockerd {
   /** Environment for docker/compose commands aimed at this engine. */
   readonly env: Record<string, string>;
 
-  private constructor(child: Deno.ChildProcess, log: Deno.FsFile, logPath: string, socket: string) {
+  #execRoot: string;
+
+  private constructor(child: Deno.ChildProcess, log: Deno.FsFile, logPath: string, socket: string, execRoot: string) {
     this.#child = child;
+    this.#execRoot = execRoot;
     this.#log = log;
     this.logPath = logPath;
     this.env = { DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: DOCKER_CONFIG_DIR };
@@ -91,7 +94,7 @@ export class PrivateDockerd {
     }
     child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {});
     child.stderr.pipeTo(log.writable, { preventClose: true }).catch(() => {});
-    const engine = new PrivateDockerd(child, log, logPath, socket);
+    const engine = new PrivateDockerd(child, log, logPath, socket, `${dir}/exec`);
     const deadline = Date.now() + 60_000;
     for (;;) {
       const info = await docker(["version", "--format", "{{.Server.Version}}"], { env: engine.env, check: false });
@@ -117,6 +120,10 @@ export class PrivateDockerd {
     }, 60_000);
     await this.#child.status;
     clearTimeout(timer);
+    // dockerd leaves its default network namespace bind-mounted in the exec root; without the unmount the folder
+    // could not be removed.
+    await new Deno.Command("umount", { args: [`${this.#execRoot}/netns/default`], stdout: "null", stderr: "null" })
+      .output().catch(() => {});
     try {
       this.#log.close();
     } catch { /* closed */ }
