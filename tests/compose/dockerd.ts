@@ -14,17 +14,15 @@ import { docker } from "../../scripts/compose/docker.ts";
 /** A running private dockerd. */
 export class PrivateDockerd {
   #child: Deno.ChildProcess;
-  #log: Deno.FsFile;
   readonly logPath: string;
   /** Environment for docker/compose commands aimed at this engine. */
   readonly env: Record<string, string>;
 
   #execRoot: string;
 
-  private constructor(child: Deno.ChildProcess, log: Deno.FsFile, logPath: string, socket: string, execRoot: string) {
+  private constructor(child: Deno.ChildProcess, logPath: string, socket: string, execRoot: string) {
     this.#child = child;
     this.#execRoot = execRoot;
-    this.#log = log;
     this.logPath = logPath;
     this.env = { DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: DOCKER_CONFIG_DIR };
   }
@@ -65,36 +63,33 @@ export class PrivateDockerd {
       await new Promise((r) => setTimeout(r, 2_000));
     }
     await Deno.remove(socket).catch(() => {});
-    const log = await Deno.open(logPath, { create: true, write: true, truncate: true });
+    const args = [
+      `--data-root=${dataRoot}`,
+      `--exec-root=${dir}/exec`,
+      `--host=unix://${socket}`,
+      `--pidfile=${pidFile}`,
+      "--iptables=false",
+      "--ip6tables=false",
+      "--ip-masq=false",
+      // Never switch on the host's IP forwarding: nothing from a container is routed off this machine.
+      "--ip-forward=false",
+      "--bridge=none",
+    ];
+    // dockerd's log goes straight to a file (the shell execs into dockerd, so the pid is dockerd's): a pipe that
+    // nobody drains fast enough would block the daemon once its buffer is full.
+    const quoted = [...args.map((a) => `'${a}'`), `>'${logPath}'`, "2>&1"].join(" ");
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command("dockerd", {
-        args: [
-          `--data-root=${dataRoot}`,
-          `--exec-root=${dir}/exec`,
-          `--host=unix://${socket}`,
-          `--pidfile=${pidFile}`,
-          "--iptables=false",
-          "--ip6tables=false",
-          "--ip-masq=false",
-          // Never switch on the host's IP forwarding: nothing from a container is routed off this machine.
-          "--ip-forward=false",
-          "--bridge=none",
-        ],
+      child = new Deno.Command("sh", {
+        args: ["-c", `command -v dockerd >/dev/null || exit 127; exec dockerd ${quoted}`],
         stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
+        stdout: "null",
+        stderr: "null",
       }).spawn();
     } catch (error) {
-      log.close();
-      if (error instanceof Deno.errors.NotFound) {
-        throw new Error("no dockerd on PATH: install Debian's docker.io (`deno task setup` does as root)");
-      }
-      throw error;
+      throw new Error(`cannot start dockerd: ${(error as Error).message}`);
     }
-    child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {});
-    child.stderr.pipeTo(log.writable, { preventClose: true }).catch(() => {});
-    const engine = new PrivateDockerd(child, log, logPath, socket, `${dir}/exec`);
+    const engine = new PrivateDockerd(child, logPath, socket, `${dir}/exec`);
     const deadline = Date.now() + 60_000;
     for (;;) {
       const info = await docker(["version", "--format", "{{.Server.Version}}"], { env: engine.env, check: false });
@@ -102,6 +97,9 @@ export class PrivateDockerd {
       const exited = await Promise.race([child.status.then(() => true), new Promise((r) => setTimeout(r, 500, false))]);
       if (exited || Date.now() > deadline) {
         await engine.stop();
+        if ((await child.status).code === 127) {
+          throw new Error("no dockerd on PATH: install Debian's docker.io (`deno task setup` does as root)");
+        }
         const text = await Deno.readTextFile(logPath).catch(() => "");
         throw new Error(`dockerd did not come up (${exited ? "it exited" : "60 s"}):\n${text.slice(-3000)}`);
       }
@@ -124,8 +122,5 @@ export class PrivateDockerd {
     // could not be removed.
     await new Deno.Command("umount", { args: [`${this.#execRoot}/netns/default`], stdout: "null", stderr: "null" })
       .output().catch(() => {});
-    try {
-      this.#log.close();
-    } catch { /* closed */ }
   }
 }
