@@ -8,6 +8,9 @@
  * known placeholder are generated (so a second run changes nothing); `--force` replaces all of them. The file is
  * written with mode 0600. Prints which secrets it made, never their values, except the client API key a user needs.
  *
+ * `--check` (run by compose's `assets` service) exits 1, naming each one, when a secret in the environment is
+ * missing, empty, too short or a placeholder.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
@@ -57,6 +60,23 @@ export function isStrongSecret(spec: SecretSpec, value: string | undefined): boo
   if (value === undefined) return false;
   const parts = spec.name === "ORCHESTRATOR_API_KEYS" ? value.split(",").map((p) => p.trim()) : [value];
   return parts.every((p) => p.length >= spec.minLength && !PLACEHOLDERS.test(p));
+}
+
+/**
+ * The secrets in `env` that are missing, empty, too short or a placeholder, each as a sentence that names it and the
+ * fix. Compose's one-shot `assets` service runs this (`init.ts --check`) before anything starts, so a stack is never
+ * brought up with weak secrets.
+ */
+export function weakSecrets(env: Record<string, string | undefined>): string[] {
+  return SECRETS.filter((spec) => !isStrongSecret(spec, env[spec.name])).map((spec) => {
+    const value = env[spec.name];
+    const why = !value
+      ? "is empty"
+      : PLACEHOLDERS.test(value)
+      ? "is a placeholder"
+      : `is shorter than ${spec.minLength} characters`;
+    return `${spec.name} ${why}: run \`deno task compose:init\` (it generates a random one into .env)`;
+  });
 }
 
 /** The KEY=value pairs of an env file (last one wins; quotes around a value are removed). */
@@ -123,17 +143,27 @@ export function initEnv(current: string | null, example: string, options: { forc
 }
 
 if (import.meta.main) {
-  let values: { force?: boolean; "env-file"?: string };
+  let values: { force?: boolean; check?: boolean; "env-file"?: string };
   try {
     ({ values } = parseArgs({
       args: Deno.args,
-      options: { force: { type: "boolean" }, "env-file": { type: "string", default: ".env" } },
+      options: {
+        force: { type: "boolean" },
+        check: { type: "boolean" },
+        "env-file": { type: "string", default: ".env" },
+      },
     }));
   } catch (error) {
     console.error(
-      `compose:init: ${(error as Error).message}\nusage: deno task compose:init [--force] [--env-file PATH]`,
+      `compose:init: ${(error as Error).message}\nusage: deno task compose:init [--force] [--env-file PATH] | --check`,
     );
     Deno.exit(2);
+  }
+  if (values.check) {
+    // The secrets as this process sees them (compose passes .env in): refuse to go on with weak ones.
+    const problems = weakSecrets(Object.fromEntries(SECRETS.map((s) => [s.name, Deno.env.get(s.name)])));
+    for (const problem of problems) console.error(`refusing to start: ${problem}`);
+    Deno.exit(problems.length ? 1 : 0);
   }
   const path = values["env-file"]!;
   const example = await Deno.readTextFile(new URL("../../.env.example", import.meta.url));

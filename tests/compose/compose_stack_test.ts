@@ -70,6 +70,12 @@ Deno.test({
         assert.match(models, /tiny\.en-encoder/);
         assert.match(models, /silero_vad_v5\.onnx/);
         caFile = await project!.caddyRootCertificate();
+        // The same one-shot refuses a placeholder secret before anything would start.
+        const weak = await project!.compose(["run", "--rm", "-T", "-e", "LIVEKIT_API_SECRET=secret", "assets"], {
+          check: false,
+        });
+        assert.notEqual(weak.code, 0);
+        assert.match(weak.stdout + weak.stderr, /refusing to start: LIVEKIT_API_SECRET is a placeholder/);
       });
 
       await t.step(

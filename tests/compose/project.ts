@@ -48,6 +48,11 @@ export class ComposeProject {
       if (!info) continue;
       await new Deno.Command("cp", { args: ["-r", from, `${dir}/${file}`] }).output();
     }
+    // LiveKit hands clients Google's STUN servers unless it names its own: the test's browser and orchestrator get a
+    // loopback address instead, so no packet of the test ever leaves this machine.
+    const livekitConfig = `${dir}/configs/livekit.yaml`;
+    const config = await Deno.readTextFile(livekitConfig);
+    await Deno.writeTextFile(livekitConfig, config.replace(/^rtc:\n/m, 'rtc:\n  stun_servers: ["127.0.0.1:3478"]\n'));
     const ports = { web: freePort(), livekit: freePort(), rtcUdp: await freeUdpPort(), rtcTcp: freePort() };
     let { text } = initEnv(null, await Deno.readTextFile(`${dir}/.env.example`));
     const settings: Record<string, string> = {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { initEnv, isStrongSecret, parseEnv, SECRETS } from "../../scripts/compose/init.ts";
+import { initEnv, isStrongSecret, parseEnv, SECRETS, weakSecrets } from "../../scripts/compose/init.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const example = await Deno.readTextFile(`${REPO}.env.example`);
@@ -60,4 +60,21 @@ Deno.test("deno task compose:init writes .env with mode 0600 and refuses unknown
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("--check names every weak secret and why, and passes compose:init's output", () => {
+  const strong = Object.fromEntries(parseEnv(initEnv(null, example).text));
+  assert.deepEqual(weakSecrets(strong), []);
+  const problems = weakSecrets({
+    ...strong,
+    LIVEKIT_API_SECRET: "secret",
+    REDIS_PASSWORD: "",
+    ORCHESTRATOR_TOKEN_SECRET: "abc",
+  });
+  assert.deepEqual(problems.map((p) => p.split(":")[0]), [
+    "LIVEKIT_API_SECRET is a placeholder",
+    "ORCHESTRATOR_TOKEN_SECRET is shorter than 32 characters",
+    "REDIS_PASSWORD is empty",
+  ]);
+  assert.match(problems[0], /run `deno task compose:init`/);
 });
