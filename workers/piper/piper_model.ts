@@ -1,9 +1,15 @@
 /**
- * A loaded Piper voice: text → phoneme ids → one ONNX run per sentence → peak-normalised audio (as piper-tts) →
- * 48 kHz. `synthesize` streams span by span (see `speech_spans.ts`): each span's audio is yielded as soon as it
- * exists, resampled by one resampler per call so that spans join without clicks. Inference runs on the model's
- * own thread, one sentence ahead of the consumer at most (see `lookahead.ts`); a paused session therefore finishes
- * at most the one sentence already running, and then computes nothing.
+ * A loaded Piper voice: text → phoneme ids → one ONNX run per sentence → audio at one gain per voice → 48 kHz.
+ * `synthesize` streams: each sentence's audio is yielded as soon as it exists, and the first sentence of a call in
+ * pieces as its decoder runs (when the model could be cut at the decoder, see `onnx_thread.ts`), resampled by one
+ * resampler per call so that pieces and sentences join without clicks. Inference runs on the model's own thread,
+ * one sentence ahead of the consumer at most (see `lookahead.ts`); a paused session therefore finishes at most the
+ * sentences already started, and then computes nothing.
+ *
+ * Loudness: piper-tts scales each sentence to a peak of 1, which needs the whole sentence before its first sample
+ * can go out. Here one gain per voice is measured at warmup (the loudest warmup sentence peaks at 1) and applied to
+ * every sentence, clipped to [-1, 1]; sentences keep their natural loudness relative to each other, and a louder
+ * sentence than any before lowers the gain for the ones after it.
  *
  * @module
  */
@@ -12,15 +18,17 @@ import { float32ToInt16 } from "../../shared/audio/pcm.ts";
 import { StreamingResampler } from "../../shared/audio/resampler.ts";
 import type { Logger } from "../../shared/log/mod.ts";
 import type { AudioChunk, LoadedModel, ModelDescriptor, SynthesisOptions, TextPiece } from "../runtime/adapter.ts";
+import { type ChunkPlanOptions, DEFAULT_CHUNK_PLAN } from "./chunk_plan.ts";
 import type { Espeak } from "./espeak.ts";
-import type { OnnxVoice, Scales } from "./onnx_voice.ts";
+import type { OnnxVoice, Scales, VoiceRun } from "./onnx_voice.ts";
 import { phonemesToIds } from "./phoneme_ids.ts";
 import { phonemizeCodepoints, phonemizeEspeak } from "./phonemize.ts";
 import { lookahead } from "./lookahead.ts";
 import { DEFAULT_SPEECH_SPAN_OPTIONS, type SpeechSpanOptions, speechSpans } from "./speech_spans.ts";
 import type { PiperVoiceConfig } from "./voice_config.ts";
 
-const WARMUP_TEXT = "Hello, this is a short warm up.";
+/** Warmup sentences: short and long, plain and exclaimed, so that the voice's gain is set by a loud one. */
+const WARMUP_TEXTS = ["Hello, this is a short warm up.", "Yes!", "Stop, please.", "How are you doing today?"];
 
 /** Everything a {@linkcode PiperModel} is made of. */
 export interface PiperModelParts {
@@ -31,6 +39,8 @@ export interface PiperModelParts {
   espeak: Espeak | null;
   log: Logger;
   spans?: SpeechSpanOptions;
+  /** How the first sentence of a call is cut for decoding (default {@linkcode DEFAULT_CHUNK_PLAN}). */
+  chunks?: ChunkPlanOptions;
 }
 
 /** Peak-normalises in place to [-1, 1] as piper-tts does (silence stays silence). */
@@ -42,6 +52,13 @@ export function normalizePeak(audio: Float32Array): Float32Array {
   return audio;
 }
 
+/** The largest absolute sample. */
+function peakOf(audio: Float32Array): number {
+  let peak = 0;
+  for (const s of audio) peak = Math.max(peak, Math.abs(s));
+  return peak;
+}
+
 /** A Piper voice resident in memory. */
 export class PiperModel implements LoadedModel {
   readonly descriptor: ModelDescriptor;
@@ -49,6 +66,8 @@ export class PiperModel implements LoadedModel {
   readonly #missingPhonemes = new Set<string>();
   #computeMs = 0;
   #audioMs = 0;
+  /** The raw peak that the voice's gain maps to 1 (see the module doc). */
+  #voicePeak = 0;
 
   constructor(parts: PiperModelParts) {
     this.#parts = parts;
@@ -91,34 +110,73 @@ export class PiperModel implements LoadedModel {
     };
   }
 
-  /** Audio of one sentence of ids at the native rate, peak-normalised; counted in the RTF. */
-  async sentenceAudio(ids: number[], scales: Scales, speakerId = 0): Promise<Float32Array> {
-    const started = performance.now();
-    const audio = normalizePeak(await this.#parts.onnx.run(ids, scales, speakerId));
-    this.#computeMs += performance.now() - started;
-    this.#audioMs += (audio.length * 1000) / this.#parts.config.sampleRate;
-    return audio;
+  /** True when a sentence's audio comes in pieces as it is decoded. */
+  get streaming(): boolean {
+    return this.#parts.onnx.streaming;
+  }
+
+  /**
+   * The audio of one sentence of ids at the native rate, at the voice's gain, in the pieces of `plan` (one piece
+   * without); counted in the RTF.
+   */
+  async *sentenceAudio(run: VoiceRun): AsyncGenerator<Float32Array> {
+    let rawPeak = 0;
+    for await (const piece of run) {
+      rawPeak = Math.max(rawPeak, peakOf(piece));
+      this.#audioMs += (piece.length * 1000) / this.#parts.config.sampleRate;
+      yield this.#applyGain(piece);
+    }
+    this.#computeMs += run.computeMs;
+    // A sentence louder than any before sets the gain of the next ones (it was clipped itself).
+    this.#voicePeak = Math.max(this.#voicePeak, rawPeak);
+  }
+
+  /** Starts one sentence's inference on the model's thread. */
+  startSentence(ids: number[], scales: Scales, speakerId = 0, inPieces = false): VoiceRun {
+    const plan = inPieces ? (this.#parts.chunks ?? DEFAULT_CHUNK_PLAN) : null;
+    return this.#parts.onnx.run(ids, scales, speakerId, plan, this.#parts.config.sampleRate);
+  }
+
+  #applyGain(piece: Float32Array): Float32Array {
+    if (this.#voicePeak < 1e-8) return normalizePeak(piece); // before warmup: as piper-tts
+    const gain = 1 / this.#voicePeak;
+    for (let i = 0; i < piece.length; i++) piece[i] = Math.max(-1, Math.min(1, piece[i] * gain));
+    return piece;
   }
 
   /** Native-rate audio of a whole text, one array per sentence (used by warmup and by reference comparisons). */
   async synthesizeNative(text: string, options: SynthesisOptions = {}): Promise<Float32Array[]> {
     const scales = this.scales(options);
     const out: Float32Array[] = [];
-    for (const ids of this.phonemeIds(text)) out.push(await this.sentenceAudio(ids, scales, options.speakerId));
+    for (const ids of this.phonemeIds(text)) {
+      const pieces: Float32Array[] = [];
+      for await (const piece of this.sentenceAudio(this.startSentence(ids, scales, options.speakerId))) {
+        pieces.push(piece);
+      }
+      out.push(concat(pieces));
+    }
     return out;
   }
 
   async warmup(): Promise<void> {
-    // The first run pays one-off costs (allocations, kernel choice); only the second one counts in the RTF.
-    await this.synthesizeNative(WARMUP_TEXT);
+    // The first runs pay one-off costs (allocations, kernel choice) and measure the voice's gain; they do not count
+    // in the RTF. The pieces' window sizes are warmed as well.
+    const scales = this.scales({});
+    for (const text of WARMUP_TEXTS) {
+      for (const ids of this.phonemeIds(text)) {
+        const run = this.startSentence(ids, scales, 0, this.streaming);
+        for await (const piece of run) this.#voicePeak = Math.max(this.#voicePeak, peakOf(piece));
+      }
+    }
     this.#computeMs = 0;
     this.#audioMs = 0;
-    await this.synthesizeNative(WARMUP_TEXT);
   }
 
   /** The sentences of the spans to speak, as ids with the span's offsets. */
   async *#sentences(input: AsyncIterable<TextPiece>, signal: AbortSignal) {
-    for await (const span of speechSpans(input, signal, this.#parts.spans ?? DEFAULT_SPEECH_SPAN_OPTIONS)) {
+    const options = this.#parts.spans ?? DEFAULT_SPEECH_SPAN_OPTIONS;
+    const spans = this.streaming ? { ...options, onlyWhileIncomplete: true } : options;
+    for await (const span of speechSpans(input, signal, spans)) {
       for (const ids of this.phonemeIds(span.text)) yield { ids, start: span.start, end: span.end };
     }
   }
@@ -131,13 +189,26 @@ export class PiperModel implements LoadedModel {
     const scales = this.scales(options);
     const resampler = new StreamingResampler(this.#parts.config.sampleRate, WIRE_SAMPLE_RATE);
     let last: { start: number; end: number } | null = null;
-    // The next sentence's inference runs on the model's thread while this one is resampled and sent.
-    const runs = lookahead(this.#sentences(input, signal), (s) => this.sentenceAudio(s.ids, scales, options.speakerId));
-    for await (const { item, result } of runs) {
-      if (signal.aborted) return;
-      const pcm = float32ToInt16(resampler.process(result));
-      last = item;
-      if (pcm.length) yield { pcm, textStart: item.start, textEnd: item.end };
+    const started = new Set<VoiceRun>();
+    // The next sentence's inference runs on the model's thread while this one is resampled and sent; the first
+    // sentence comes in pieces, so that its first audio does not wait for its whole decoder run.
+    const runs = lookahead(this.#sentences(input, signal), (s) => {
+      const run = this.startSentence(s.ids, scales, options.speakerId, started.size === 0 && this.streaming);
+      started.add(run);
+      return Promise.resolve(run);
+    });
+    try {
+      for await (const { item, result } of runs) {
+        for await (const piece of this.sentenceAudio(result)) {
+          if (signal.aborted) return;
+          const pcm = float32ToInt16(resampler.process(piece));
+          last = item;
+          if (pcm.length) yield { pcm, textStart: item.start, textEnd: item.end };
+        }
+      }
+    } finally {
+      // A sentence started ahead for a consumer that left is not decoded any further.
+      for (const run of started) run.cancel();
     }
     const tail = float32ToInt16(resampler.flush());
     if (last && tail.length && !signal.aborted) yield { pcm: tail, textStart: last.start, textEnd: last.end };
@@ -150,4 +221,11 @@ export class PiperModel implements LoadedModel {
   async dispose(): Promise<void> {
     await this.#parts.onnx.dispose();
   }
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) (out.set(part, at), at += part.length);
+  return out;
 }

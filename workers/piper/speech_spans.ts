@@ -16,6 +16,12 @@ export interface SpeechSpanOptions {
   idleFlushMs: number;
   /** Cut the first sentence at its first clause mark. */
   splitFirstClause: boolean;
+  /**
+   * Cut it only while the rest of the sentence has not arrived yet (text streamed by an LLM); a first sentence
+   * that is complete is spoken whole. For voices whose audio comes in pieces within a sentence, where the cut would
+   * cost a model run and change the sentence's prosody without bringing first audio earlier.
+   */
+  onlyWhileIncomplete?: boolean;
 }
 
 /** Default: a quarter second is short next to a sentence of speech and long next to an LLM's token gap. */
@@ -64,7 +70,7 @@ export async function* speechSpans(
   function* release(spans: (TextSpan | null)[]): Generator<TextSpan> {
     for (const span of spans) {
       if (!span || !hasSpeech(span.text)) continue;
-      const parts = first ? splitFirstClause(span) : [span];
+      const parts = first && !options.onlyWhileIncomplete ? splitFirstClause(span) : [span];
       first = false;
       yield* parts;
     }
