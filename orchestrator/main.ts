@@ -75,6 +75,8 @@ export async function startOrchestrator(
     turn: {
       falseInterruptionMs: config.FALSE_INTERRUPTION_MS,
       bargeInGuardMs: config.BARGE_IN_GUARD_MS,
+      earlyHold: config.BARGE_IN_EARLY_HOLD,
+      speculative: config.EARLY_RESPONSE,
       pacerLeadMs: config.PACER_LEAD_MS,
       defaultLanguage: config.ASR_LANGUAGE ?? "en",
       defaultModel: config.DEFAULT_MODEL,

@@ -38,6 +38,14 @@ export interface Utterance {
   push(samples: Float32Array): void;
   finish(): Promise<Transcript>;
   cancel(): void;
+  /**
+   * Optional. The speaker may have stopped: starts the final transcript of the audio so far, at final priority, and
+   * resolves with it. `finish()` then returns this transcript (audio pushed meanwhile is silence the endpoint waited
+   * for), unless `retract()` was called first because speech came back.
+   */
+  speculate?(): Promise<Transcript>;
+  /** Optional. Speech came back after `speculate()`: its transcript is dropped and `finish()` transcribes afresh. */
+  retract?(): void;
 }
 
 /** A loaded recogniser, shared by all sessions of the process. */

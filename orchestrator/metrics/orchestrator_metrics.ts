@@ -1,6 +1,6 @@
 /**
  * The orchestrator's metrics (`voicechat_*`): the per-turn latencies of the design notes (`voice_to_voice_ms`,
- * `endpoint_ms`, `asr_final_ms`, `tts_first_audio_ms`, `barge_in_ms`, …) as `_seconds` histograms, frame jitter,
+ * `endpoint_ms`, `asr_final_ms`, `tts_first_audio_ms`, `barge_in_ms`, `barge_in_onset_ms`, …) as `_seconds` histograms, frame jitter,
  * sessions by transport, errors by code, the workers the router sees, the registry by model, process memory and, when
  * the ASR runs on CUDA, the GPU. One instance per process, shared by every session.
  *
@@ -95,6 +95,7 @@ export class OrchestratorMetrics {
   readonly ttsFirstAudio: MillisecondHistogram;
   readonly voiceToVoice: MillisecondHistogram;
   readonly bargeIn: MillisecondHistogram;
+  readonly bargeInOnset: MillisecondHistogram;
   readonly frameJitter: MillisecondHistogram;
   readonly sessionsActive: Gauge;
   readonly sessionsTotal: Counter;
@@ -116,7 +117,14 @@ export class OrchestratorMetrics {
     this.responderFirstText = latency("responder_first_text", "Final transcript to the responder's first text");
     this.ttsFirstAudio = latency("tts_first_audio", "Response text reaching the worker to its first audio frame");
     this.voiceToVoice = latency("voice_to_voice", "End of user speech to the first agent frame sent to the transport");
-    this.bargeIn = latency("barge_in", "User speech onset during agent speech to the last agent frame sent");
+    this.bargeIn = latency(
+      "barge_in",
+      "The VAD's decision of user speech during agent speech to the last agent frame sent",
+    );
+    this.bargeInOnset = latency(
+      "barge_in_onset",
+      "Onset of the interrupting speech (first VAD window rated speech) to the last agent frame sent",
+    );
     this.frameJitter = r.histogramMs(
       "voicechat_frame_jitter_seconds",
       "Absolute deviation of agent frame send times from the ideal 20 ms schedule",

@@ -51,6 +51,10 @@ function withTranscriptLog(output: AgentOutput, sessionId: string): AgentOutput 
 export interface TurnSettings {
   falseInterruptionMs: number;
   bargeInGuardMs: number;
+  /** `BARGE_IN_EARLY_HOLD` (see `SessionSettings.earlyHold`). */
+  earlyHold?: boolean;
+  /** `EARLY_RESPONSE` (see `SessionSettings.speculative`). */
+  speculative?: boolean;
   pacerLeadMs: number;
   defaultLanguage: string;
   /** Empty: the router's default model. */

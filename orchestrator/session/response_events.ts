@@ -43,8 +43,9 @@ export function responseListener(host: ResponseHost): ResponseListener {
   return {
     onFirstText(response, atMs) {
       const { timing } = response;
+      // An early response (early_response.ts) had its first text before its final was the turn's: that counts as 0.
       if (current(response) && timing.finalAt !== undefined) {
-        host.metrics()?.responderFirstText.observe(atMs - timing.finalAt);
+        host.metrics()?.responderFirstText.observe(Math.max(0, atMs - timing.finalAt));
       }
     },
     onSentence(response, text, textStart, textEnd) {

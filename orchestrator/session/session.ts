@@ -18,12 +18,22 @@ import { FramePacer } from "./pacer.ts";
 import { finalWaitBoundMs } from "./interruption_window.ts";
 import { InterruptionJudge } from "./interruption_judge.ts";
 import type { SessionOptions } from "./session_options.ts";
-import type { SpeechInput, TimedVadEvent } from "./speech_input.ts";
+import type { SpeechInput, TimedVadCue, TimedVadEvent } from "./speech_input.ts";
 import { type TurnAction, type TurnEvent, TurnStateMachine } from "./turn_state.ts";
 import { TurnTiming } from "./turn_timing.ts";
 import { endEvent, responseListener, type ResponseOutcome } from "./response_events.ts";
+import { EarlyResponse } from "./early_response.ts";
+import { OnsetHold } from "./onset_hold.ts";
+import type { ResponseListener } from "./agent_response.ts";
 
 const log = getLogger("orchestrator", "session");
+
+/**
+ * Audio recorded after the VAD first hears silence before the speculative final starts (ms): the tail of the last word
+ * that Silero rates as silence (a fricative, a released stop) must be in it, and it must still be ready by the
+ * endpoint (the ASR then has `VAD_MIN_SILENCE_MS` minus this).
+ */
+const SPECULATION_TAIL_MS = 120;
 
 export type { SessionOptions, SessionSettings } from "./session_options.ts";
 
@@ -45,18 +55,17 @@ export class Session implements SessionInput {
   #pendingEnd: { speechEndAt: number; endpointAt: number } | null = null;
   #ended = false;
   readonly #gate = new OutputGate({
-    hold: () => {
-      this.pacer.hold();
-      this.#response?.hold();
-    },
-    release: () => {
-      this.pacer.release();
-      this.#response?.resume();
-    },
+    holdAudio: () => this.pacer.hold(),
+    releaseAudio: () => this.pacer.release(),
+    pauseWorker: () => this.#response?.hold(),
+    resumeWorker: () => this.#response?.resume(),
   });
   #interruptionTimer: TimerHandle | undefined;
+  #speculationTimer: TimerHandle | undefined;
   #lastOnset: TimedVadEvent | null = null;
   readonly #judge: InterruptionJudge;
+  readonly #onsetHold: OnsetHold;
+  readonly #early: EarlyResponse;
   #speechOpen = false;
   #responseCount = 0;
   readonly #responseListener = responseListener({
@@ -88,6 +97,7 @@ export class Session implements SessionInput {
     });
     this.input = options.createSpeechInput({
       onVadEvent: (event) => this.#onVadEvent(event),
+      onVadCue: (cue) => this.#onVadCue(cue),
       onPartial: (_id, partial) => {
         if (!partial.text.trim()) return;
         this.emit({ type: "transcript.partial", turn: this.#turn, text: partial.text });
@@ -96,6 +106,18 @@ export class Session implements SessionInput {
       onError: (error) => this.#fatal("internal", `speech input failed: ${error.message}`),
     });
     this.#judge = new InterruptionJudge(() => this.input.streamMs);
+    this.#onsetHold = new OnsetHold(options.settings.earlyHold !== false);
+    this.#early = new EarlyResponse({
+      canPrepare: () => this.machine.state === "user_speaking" && !this.#ended,
+      turnText: (final) => {
+        const text = final.text.trim();
+        return this.#wordsCount(text, final.confidence) ? this.machine.turnText(text) : null;
+      },
+      createResponse: (text, listener) => this.#createResponse(text, new TurnTiming(), listener),
+      runResponse: (response) => this.#runResponse(response),
+      gateChanged: () => this.#applyGate(),
+      clearAudio: () => this.pacer.clear(),
+    });
     this.machine.onChange = (_from, to) => this.emit({ type: "state", state: to });
   }
 
@@ -129,7 +151,7 @@ export class Session implements SessionInput {
     if (this.#ended) return;
     if (action === "pause" || action === "resume") {
       this.#gate.client = action === "pause";
-      this.#gate.apply();
+      this.#applyGate();
       return;
     }
     this.dispatch({ type: "control", action });
@@ -139,10 +161,12 @@ export class Session implements SessionInput {
     if (this.#ended) return;
     log.debug("session {id} ends: {reason}", { id: this.id, reason });
     this.dispatch({ type: "close" });
+    this.#early.drop();
     this.#ended = true;
     this.input.close();
     this.pacer.dispose();
     this.options.clock.clearTimer(this.#interruptionTimer);
+    this.options.clock.clearTimer(this.#speculationTimer);
     this.options.router.endSession(this.id).catch((error) =>
       log.warn("ending worker sessions failed: {error}", { error })
     );
@@ -153,15 +177,59 @@ export class Session implements SessionInput {
   dispatch(event: TurnEvent): void {
     if (this.#ended) return;
     for (const action of this.machine.dispatch(event)) this.#run(action);
+    this.#applyGate();
+  }
+
+  /** The gate's brief holds follow the onset hold and the prepared answer; the machine's and client's are set. */
+  #applyGate(): void {
+    if (this.machine.state !== "speaking") this.#onsetHold.release();
+    this.#gate.brief = this.#onsetHold.holding || this.#early.holding;
     this.#gate.apply();
+  }
+
+  /** Within the barge-in guard after the response's first frame: user sound then does not interrupt. */
+  #guarded(atMs: number): boolean {
+    const guard = this.options.settings.bargeInGuardMs;
+    return this.machine.state === "speaking" && guard > 0 &&
+      atMs - (this.#response?.timing.firstFrameSentAt ?? -Infinity) < guard;
+  }
+
+  /** An undecided onset while the agent speaks holds its audio (see `onset_hold.ts`). */
+  #onVadCue(cue: TimedVadCue): void {
+    this.#onSilenceCue(cue);
+    const agentAudible = this.machine.state === "speaking" && !this.#guarded(this.options.clock.now());
+    this.#onsetHold.cue(cue, agentAudible);
+    this.#applyGate();
+  }
+
+  /**
+   * Silence after user speech starts the turn's final, and the answer on it (see `early_response.ts`); speech that
+   * comes back before the endpoint drops both. At the endpoint the VAD's `speech_end` comes first, so the recording
+   * has ended by the time the cue clears.
+   */
+  #onSilenceCue(cue: TimedVadCue): void {
+    if (this.options.settings.speculative === false || this.machine.state !== "user_speaking") return;
+    const clock = this.options.clock;
+    clock.clearTimer(this.#speculationTimer);
+    this.#speculationTimer = undefined;
+    if (cue?.kind === "pause") {
+      // Silero rates a word's trailing fricative ("lights") as silence: the final waits for it to be recorded.
+      this.#speculationTimer = clock.setTimer(() => {
+        this.#speculationTimer = undefined;
+        if (this.machine.state !== "user_speaking") return;
+        const final = this.input.speculate();
+        if (final) this.#early.speculate(final);
+      }, SPECULATION_TAIL_MS);
+    } else {
+      this.input.retract();
+      this.#early.drop();
+    }
   }
 
   #onVadEvent(event: TimedVadEvent): void {
     if (event.type === "speech_start") {
       this.#lastOnset = event;
-      const guard = this.options.settings.bargeInGuardMs;
-      const guarded = this.machine.state === "speaking" && guard > 0 &&
-        event.detectedArrivalMs - (this.#response?.timing.firstFrameSentAt ?? -Infinity) < guard;
+      const guarded = this.#guarded(event.detectedArrivalMs);
       if (!guarded && !this.#speechOpen) {
         this.#speechOpen = true;
         this.#turn++;
@@ -189,6 +257,7 @@ export class Session implements SessionInput {
       case "finish_utterance":
         return this.#finishUtterance();
       case "cancel_utterance":
+        this.#early.drop();
         return this.input.cancelUtterances();
       case "start_response":
         return this.#startResponse(action.text);
@@ -201,6 +270,7 @@ export class Session implements SessionInput {
         return;
       case "hold_output":
         this.#judge.held(this.#lastOnset);
+        this.#onsetHold.interruptionTookOver(this.#lastOnset?.atMs);
         this.#gate.machine = true;
         return;
       case "resume_output":
@@ -269,11 +339,28 @@ export class Session implements SessionInput {
   }
 
   #startResponse(text: string): void {
-    const settings = this.options.settings;
-    this.#responseCount++;
     const timing = this.#userTiming;
     this.#userTiming = new TurnTiming();
-    const response = new AgentResponse({
+    const early = this.#early.adopt(text, timing);
+    const response = early?.response ?? this.#createResponse(text, timing, this.#responseListener);
+    this.#response = response;
+    this.options.metrics?.turnsTotal.inc();
+    this.emit({ type: "response.started", turn: this.#turn, responseId: response.id, input: text });
+    if (early) early.reportTo(this.#responseListener);
+    else this.#runResponse(response);
+  }
+
+  /** Runs a response; everything it logs, and the worker calls it makes, carry its id as request_id. */
+  #runResponse(response: AgentResponse): void {
+    withLogContext({ request_id: response.id }, () => response.run())
+      .catch((error) => log.error("response {id} crashed: {error}", { id: response.id, error }));
+  }
+
+  /** A response to `text` (not yet run) that reports to `listener`. */
+  #createResponse(text: string, timing: TurnTiming, listener: ResponseListener): AgentResponse {
+    const settings = this.options.settings;
+    this.#responseCount++;
+    return new AgentResponse({
       id: `${this.id}-r${this.#responseCount}`,
       input: text,
       timing,
@@ -289,14 +376,8 @@ export class Session implements SessionInput {
       },
       pacer: this.pacer,
       clock: this.options.clock,
-      listener: this.#responseListener,
+      listener,
     });
-    this.#response = response;
-    this.options.metrics?.turnsTotal.inc();
-    this.emit({ type: "response.started", turn: this.#turn, responseId: response.id, input: text });
-    // Everything the response logs, and the worker calls it makes, carry its id as request_id.
-    withLogContext({ request_id: response.id }, () => response.run())
-      .catch((error) => log.error("response {id} crashed: {error}", { id: response.id, error }));
   }
 
   /** The one place a response ends, however it ends: the conversation, its audio, the client, the machine. */
@@ -325,8 +406,15 @@ export class Session implements SessionInput {
     const onset = this.#judge.onset;
     if (outcome.reason === "barge_in" && onset) {
       const bargeInMs = Math.max(0, this.#lastFrameSentAt - onset.detectedArrivalMs);
+      const onsetMs = Math.max(0, this.#lastFrameSentAt - (this.#onsetHold.interruptionOnsetAt ?? onset.atMs));
       metrics?.bargeIn.observe(bargeInMs);
-      this.emit({ type: "metrics", turn: this.#turn, responseId: response.id, metrics: { barge_in_ms: bargeInMs } });
+      metrics?.bargeInOnset.observe(onsetMs);
+      this.emit({
+        type: "metrics",
+        turn: this.#turn,
+        responseId: response.id,
+        metrics: { barge_in_ms: bargeInMs, barge_in_onset_ms: onsetMs },
+      });
     }
   }
 

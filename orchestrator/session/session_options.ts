@@ -16,6 +16,16 @@ import type { SpeechInput, SpeechInputListener } from "./speech_input.ts";
 export interface SessionSettings {
   falseInterruptionMs: number;
   bargeInGuardMs: number;
+  /**
+   * Pause the agent's audio at the first window the VAD rates speech instead of at its decision (default true); the
+   * audio goes on unchanged when the VAD drops the candidate.
+   */
+  earlyHold?: boolean;
+  /**
+   * Decode the final when the VAD first hears silence, and prepare the answer on it, adopted at the endpoint if no
+   * speech came back (default true; see `early_response.ts`).
+   */
+  speculative?: boolean;
   pacerLeadMs: number;
   language: string;
   /** TTS model id; empty: the router's default. */

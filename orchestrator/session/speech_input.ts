@@ -6,7 +6,7 @@
  * @module
  */
 import type { AsrEngine, Transcript, Utterance } from "../asr/contract.ts";
-import type { VadEvent, VadStream } from "../vad/contract.ts";
+import type { VadCue, VadEvent, VadStream } from "../vad/contract.ts";
 import { SPEECH_SAMPLE_RATE } from "../../shared/audio/format.ts";
 import { SpeechRateConverter } from "./speech_rate.ts";
 
@@ -25,9 +25,14 @@ export interface TimedVadEvent extends VadEvent {
   detectedArrivalMs: number;
 }
 
+/** A VAD suspicion with the wall time of where it began; null when the last one was dropped or decided. */
+export type TimedVadCue = (VadCue & { atMs: number }) | null;
+
 /** What the input reports to its session. */
 export interface SpeechInputListener {
   onVadEvent(event: TimedVadEvent): void;
+  /** The VAD's suspicion changed (reported after the chunk's boundary events). */
+  onVadCue?(cue: TimedVadCue): void;
   onPartial(utteranceId: number, partial: Transcript): void;
   onError(error: Error): void;
 }
@@ -61,6 +66,7 @@ export class SpeechInput {
   #nextId = 1;
   #closed = false;
   #lastArrivalMs = 0;
+  #cue: VadCue | null = null;
 
   readonly #toSpeechRate: ToSpeechRate;
 
@@ -119,6 +125,19 @@ export class SpeechInput {
     }
   }
 
+  /**
+   * The speaker may have stopped: starts the final of the recording utterance on its audio so far, and resolves
+   * with it (see `Utterance.speculate`). Null when nothing records or the engine cannot speculate.
+   */
+  speculate(): Promise<Transcript> | null {
+    return this.#recording?.utterance.speculate?.() ?? null;
+  }
+
+  /** Speech came back: the recording utterance's speculative final is dropped. */
+  retract(): void {
+    this.#recording?.utterance.retract?.();
+  }
+
   /** Cancels every utterance, recording or finishing; their finals are dropped. */
   cancelUtterances(): void {
     this.#stopRecording(true);
@@ -141,9 +160,14 @@ export class SpeechInput {
     const events = await this.#options.vad.push(speech);
     if (this.#closed) return;
     const endMs = this.streamMs;
+    const wallOf = (streamMs: number) => this.#lastArrivalMs - Math.max(0, endMs - streamMs);
     for (const event of events) {
-      const atMs = this.#lastArrivalMs - Math.max(0, endMs - event.streamMs);
-      this.#options.listener.onVadEvent({ ...event, atMs, detectedArrivalMs: arrivalMs });
+      this.#options.listener.onVadEvent({ ...event, atMs: wallOf(event.streamMs), detectedArrivalMs: arrivalMs });
+    }
+    const cue = this.#options.vad.cue ?? null;
+    if (cue?.kind !== this.#cue?.kind || cue?.streamMs !== this.#cue?.streamMs) {
+      this.#cue = cue;
+      this.#options.listener.onVadCue?.(cue && { ...cue, atMs: wallOf(cue.streamMs) });
     }
   }
 

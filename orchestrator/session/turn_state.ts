@@ -52,6 +52,11 @@ export class TurnStateMachine {
     return this.#vadSpeaking;
   }
 
+  /** The text a turn would answer if `final` were its last words: earlier utterances of the turn joined to it. */
+  turnText(final: string): string {
+    return join(this.#pendingText, final);
+  }
+
   /** Applies `event` and returns the actions to run, in order. */
   dispatch(event: TurnEvent): TurnAction[] {
     if (this.#state === "closed") return [];

@@ -12,6 +12,16 @@ export interface VadEvent {
   streamMs: number;
 }
 
+/**
+ * What the VAD suspects before it decides: `onset` while speech may be starting (a window was rated speech, not yet
+ * `minSpeechMs` of it), `pause` while speech may be ending (silence began, not yet `minSilenceMs` of it). A suspicion
+ * either becomes a boundary event or is dropped (the cue goes back to null). `streamMs` is where it began.
+ */
+export interface VadCue {
+  kind: "onset" | "pause";
+  streamMs: number;
+}
+
 /** Tunables, all in milliseconds except the probability threshold. */
 export interface VadOptions {
   /** Speech probability at or above which a window counts as speech (0..1). */
@@ -41,6 +51,12 @@ export interface VadStream {
   flush(): Promise<VadEvent[]>;
   /** True while the stream is inside speech. */
   readonly speaking: boolean;
+  /**
+   * The suspicion after the last resolved push (see {@linkcode VadCue}); null when there is none. Lets a session
+   * act on a likely boundary a few hundred ms early (pause the agent, start decoding) and undo it if it is dropped.
+   * Optional: a stream without it gives boundary events only.
+   */
+  readonly cue?: VadCue | null;
   /** Speech probability of the last window (0..1), for meters and debugging. */
   readonly lastProbability: number;
   /** Stream time of the audio taken in by resolved pushes, in ms (including samples awaiting a full window). */

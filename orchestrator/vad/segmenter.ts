@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { VadEvent, VadOptions } from "./contract.ts";
+import type { VadCue, VadEvent, VadOptions } from "./contract.ts";
 
 /** How far below `threshold` a probability must fall to count as silence (Silero's iterator uses 0.15). */
 export const NEG_THRESHOLD_OFFSET = 0.15;
@@ -48,6 +48,12 @@ export class SpeechSegmenter {
   /** True while inside speech. */
   get speaking(): boolean {
     return this.#speaking;
+  }
+
+  /** A start or end not decided yet: the open speech candidate, or the silence inside speech; null otherwise. */
+  get cue(): VadCue | null {
+    if (this.#speaking) return this.#silenceStartMs === null ? null : { kind: "pause", streamMs: this.#silenceStartMs };
+    return this.#candidateStartMs === null ? null : { kind: "onset", streamMs: this.#candidateStartMs };
   }
 
   /** Takes the probability of the window spanning [startMs, endMs) and returns the boundary it completes, if any. */

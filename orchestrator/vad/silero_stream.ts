@@ -6,7 +6,7 @@
  * @module
  */
 import { SPEECH_SAMPLE_RATE } from "../../shared/audio/format.ts";
-import type { VadEvent, VadOptions, VadStream } from "./contract.ts";
+import type { VadCue, VadEvent, VadOptions, VadStream } from "./contract.ts";
 import { SpeechSegmenter } from "./segmenter.ts";
 
 /** New samples per model window at 16 kHz (32 ms). */
@@ -50,6 +50,10 @@ export class SileroVadStream implements VadStream {
 
   get speaking(): boolean {
     return this.#segmenter.speaking;
+  }
+
+  get cue(): VadCue | null {
+    return this.#segmenter.cue;
   }
 
   get lastProbability(): number {

@@ -111,6 +111,8 @@ export const orchestratorFields = z.object({
   VAD_SPEECH_PAD_MS: msField(30),
   FALSE_INTERRUPTION_MS: msField(700),
   BARGE_IN_GUARD_MS: msField(0),
+  BARGE_IN_EARLY_HOLD: boolField(true),
+  EARLY_RESPONSE: boolField(true),
   RESPONDER: enumField(["echo", "llm"] as const, "echo"),
   LLM_BASE_URL: urlField(undefined, ["http", "https"]),
   LLM_API_KEY: stringField(),

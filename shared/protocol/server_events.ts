@@ -26,6 +26,8 @@ export const TurnMetricsSchema = z.strictObject({
   voice_to_voice_ms: ms.optional(),
   /** Arrival of the audio that revealed user speech during agent speech → last agent frame sent. */
   barge_in_ms: ms.optional(),
+  /** Start of the first VAD window rated speech in the interruption (its onset) → last agent frame sent. */
+  barge_in_onset_ms: ms.optional(),
 });
 
 const events = [

@@ -34,6 +34,8 @@ export interface TurnLatency {
 export class Conversation {
   readonly utterances: Utterance[] = [];
   readonly latencies: TurnLatency[] = [];
+  /** The last barge-in: from the interruption's onset, and from the VAD's decision, to the last agent frame sent. */
+  lastBargeIn: { onsetMs?: number; decisionMs?: number } | null = null;
   agentState = "idle";
   sessionId = "";
   /** Page time the last `speech.stopped` arrived, waiting for the agent's first sound. */
@@ -120,6 +122,10 @@ export class Conversation {
     if (metrics.voice_to_voice_ms !== undefined) entry.voiceToVoiceMs = Math.round(metrics.voice_to_voice_ms);
     if (metrics.tts_first_audio_ms !== undefined) entry.ttsFirstAudioMs = Math.round(metrics.tts_first_audio_ms);
     if (metrics.asr_final_ms !== undefined) entry.asrFinalMs = Math.round(metrics.asr_final_ms);
+    if (metrics.barge_in_ms !== undefined || metrics.barge_in_onset_ms !== undefined) {
+      const round = (v: number | undefined) => v === undefined ? undefined : Math.round(v);
+      this.lastBargeIn = { onsetMs: round(metrics.barge_in_onset_ms), decisionMs: round(metrics.barge_in_ms) };
+    }
   }
 
   #latency(turn: number): TurnLatency {

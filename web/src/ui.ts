@@ -115,6 +115,8 @@ export class PageView {
     setText("lat-heard", ms(last?.heardAfterMs));
     setText("lat-tts", ms(last?.ttsFirstAudioMs));
     setText("lat-median", ms(conversation.medianVoiceToVoiceMs));
+    setText("lat-barge-onset", ms(conversation.lastBargeIn?.onsetMs));
+    setText("lat-barge-vad", ms(conversation.lastBargeIn?.decisionMs));
   }
 
   showError(message: string): void {

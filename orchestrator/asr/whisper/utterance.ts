@@ -45,6 +45,8 @@ export class WhisperUtterance implements Utterance {
   private partial: Job | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private final: Promise<Transcript> | undefined;
+  /** A final started before `finish()` (see `speculate`). */
+  private speculation: { job: Job; transcript: Promise<Transcript> } | undefined;
   private state: "open" | "finishing" | "cancelled" = "open";
   private lastPartialText = "";
   /** The last partial's tokens: the next run's draft (see greedy.ts), which saves most decoder calls. */
@@ -77,17 +79,39 @@ export class WhisperUtterance implements Utterance {
     if (!this.final) {
       this.state = "finishing";
       this.stopPartials();
-      const run = { ...this.settings.finalRun, draft: this.lastTokens };
-      const job = this.client.submit(this.buffer.slice(0, this.length), run, "final");
-      this.final = job.result.then((result) => toTranscript(result, true));
+      this.final = this.speculation?.transcript ?? this.startFinal(this.lastTokens).transcript;
+      this.speculation = undefined;
     }
     return this.final;
+  }
+
+  speculate(): Promise<Transcript> {
+    if (this.state !== "open") return this.finish();
+    this.speculation ??= this.startFinal(this.lastTokens);
+    return this.speculation.transcript;
+  }
+
+  retract(): void {
+    this.speculation?.job.cancel();
+    this.speculation = undefined;
   }
 
   cancel(): void {
     if (this.state === "cancelled") return;
     this.state = "cancelled";
     this.stopPartials();
+    this.retract();
+  }
+
+  private startFinal(draft: number[]): { job: Job; transcript: Promise<Transcript> } {
+    const run = { ...this.settings.finalRun, draft };
+    const job = this.client.submit(this.buffer.slice(0, this.length), run, "final");
+    const transcript = job.result.then((result) => {
+      if (result.cancelled) throw new Error("the speculative final was retracted");
+      return toTranscript(result, true);
+    });
+    transcript.catch(() => {}); // a retracted speculation is not awaited by anyone
+    return { job, transcript };
   }
 
   private stopPartials(): void {

@@ -11,7 +11,8 @@ import type { Clock, TimerHandle } from "../../../orchestrator/session/clock.ts"
 import type { AgentOutput } from "../../../orchestrator/transports/contract.ts";
 import type { ServerEvent } from "../../../shared/protocol/server_events.ts";
 import type { ErrorCode } from "../../../shared/protocol/limits.ts";
-import type { VadEvent, VadStream } from "../../../orchestrator/vad/contract.ts";
+import type { VadCue, VadEvent, VadOptions, VadStream } from "../../../orchestrator/vad/contract.ts";
+import { SpeechSegmenter } from "../../../orchestrator/vad/segmenter.ts";
 
 /** A clock that only moves when the test advances it. */
 export class FakeClock implements Clock {
@@ -106,6 +107,54 @@ export class FakeVadStream implements VadStream {
   }
 }
 
+/**
+ * VAD by energy through the real segmenter: each pushed chunk is one window, rated 1 at or above the noise level and 0
+ * below, so minimum speech, minimum silence and the undecided cues behave as Silero's do.
+ */
+export class SegmentedVadStream implements VadStream {
+  readonly #segmenter: SpeechSegmenter;
+  lastProbability = 0;
+  streamMs = 0;
+
+  constructor(options: Partial<VadOptions> = {}) {
+    this.#segmenter = new SpeechSegmenter({
+      threshold: 0.5,
+      minSpeechMs: 100,
+      minSilenceMs: 300,
+      speechPadMs: 0,
+      ...options,
+    });
+  }
+
+  get speaking(): boolean {
+    return this.#segmenter.speaking;
+  }
+
+  get cue(): VadCue | null {
+    return this.#segmenter.cue;
+  }
+
+  push(samples: Float32Array): Promise<VadEvent[]> {
+    const peak = samples.reduce((m, s) => Math.max(m, Math.abs(s)), 0);
+    const startMs = this.streamMs;
+    this.streamMs += samples.length / 16;
+    this.lastProbability = peak >= LEVEL.noise / 32768 - 0.01 ? 1 : 0;
+    const event = this.#segmenter.window(this.lastProbability, startMs, this.streamMs);
+    return Promise.resolve(event ? [event] : []);
+  }
+
+  flush(): Promise<VadEvent[]> {
+    const event = this.#segmenter.flush(this.streamMs);
+    return Promise.resolve(event ? [event] : []);
+  }
+
+  reset(): Promise<void> {
+    this.#segmenter.reset();
+    this.streamMs = 0;
+    return Promise.resolve();
+  }
+}
+
 /** ASR that hears `wordsText` in loud audio and nothing in noise; partials after each loud chunk. */
 export class FakeAsrEngine implements AsrEngine {
   readonly name = "fake-asr";
@@ -120,6 +169,10 @@ export class FakeAsrEngine implements AsrEngine {
   gateFinals = false;
   /** The confidence of every transcript (read when an utterance starts). */
   confidence = 0.9;
+  /** True: utterances take speculative finals (`speculate` / `retract`), counted below. */
+  speculative = false;
+  speculations = 0;
+  retractions = 0;
   #gate = Promise.withResolvers<void>();
 
   /** `wordsText` is read when an utterance starts, so each utterance can hear different words. */
@@ -145,7 +198,8 @@ export class FakeAsrEngine implements AsrEngine {
       computeMs: 1,
       isFinal,
     });
-    return {
+    let speculation: Transcript | null = null;
+    const utterance: Utterance = {
       push: (samples) => {
         if (cancelled) return;
         total += samples.length;
@@ -155,7 +209,7 @@ export class FakeAsrEngine implements AsrEngine {
       },
       finish: () => {
         if (this.holdFinals) return new Promise<Transcript>(() => {});
-        const final = transcript(true);
+        const final = speculation ?? transcript(true);
         return this.gateFinals ? this.#gate.promise.then(() => final) : Promise.resolve(final);
       },
       cancel: () => {
@@ -163,6 +217,17 @@ export class FakeAsrEngine implements AsrEngine {
         this.cancelled++;
       },
     };
+    if (!this.speculative) return utterance;
+    utterance.speculate = () => {
+      this.speculations++;
+      speculation ??= transcript(true);
+      return Promise.resolve(speculation);
+    };
+    utterance.retract = () => {
+      if (speculation) this.retractions++;
+      speculation = null;
+    };
+    return utterance;
   }
 
   transcribe(): Promise<Transcript> {

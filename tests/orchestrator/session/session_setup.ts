@@ -9,6 +9,7 @@ import type { Responder } from "../../../orchestrator/responder/contract.ts";
 import { EchoResponder } from "../../../orchestrator/responder/echo.ts";
 import { Session, type SessionSettings } from "../../../orchestrator/session/session.ts";
 import { SpeechInput } from "../../../orchestrator/session/speech_input.ts";
+import type { VadStream } from "../../../orchestrator/vad/contract.ts";
 import { chunk16k, FakeAsrEngine, FakeClock, FakeTtsRouter, FakeVadStream, RecordingOutput, seqOf } from "./fakes.ts";
 
 /** A long agent answer (the echo of it). */
@@ -17,7 +18,11 @@ export const LONG = "one two three four five six seven eight nine ten";
 export const LONG_FRAMES = LONG.length + 1;
 
 /** A session with fakes; `audio(level, ms)` streams user audio in real time. */
-export function setup(settings: Partial<SessionSettings> = {}, responder: Responder = new EchoResponder()) {
+export function setup(
+  settings: Partial<SessionSettings> = {},
+  responder: Responder = new EchoResponder(),
+  vad: () => VadStream = () => new FakeVadStream(),
+) {
   const clock = new FakeClock();
   const output = new RecordingOutput(clock);
   const asr = new FakeAsrEngine();
@@ -38,7 +43,7 @@ export function setup(settings: Partial<SessionSettings> = {}, responder: Respon
     },
     createSpeechInput: (listener) =>
       new SpeechInput({
-        vad: new FakeVadStream(),
+        vad: vad(),
         asr,
         toSpeechRate: (samples) => Float32Array.from(samples, (v) => v / 32768),
         listener,
