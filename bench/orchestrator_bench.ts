@@ -2,47 +2,25 @@
  * Orchestrator bench, on the real stack as deployed (redis-server, a Piper worker with the joe voice and
  * `deno task run-orch` with Silero VAD + Whisper tiny.en as separate processes; clients in this process):
  *
- * 1. voice-to-voice p50/p95 over 30 spoken turns (echo, VAD_MIN_SILENCE_MS=300) with its breakdown;
- * 2. barge-in p95 (server `barge_in_ms`, and as the client sees it: last agent frame after `speech.started`);
- * 3. outgoing frame jitter p95 at 20 concurrent speaking sessions (the server's `frame_jitter_ms` histogram);
- * 4. concurrent sessions per core with VAD running (CPU of the orchestrator process while N sessions stream audio).
+ * 1. outgoing frame jitter p95 at 20 concurrent speaking sessions (the server's `frame_jitter_ms` histogram);
+ * 2. concurrent sessions per core with VAD running (CPU of the orchestrator process while N sessions stream audio).
  *
- * Targets on the 2-core dev machine: voice-to-voice p50 ≤ 700 ms, barge-in p95 ≤ 40 ms, jitter p95 ≤ 5 ms.
+ * Voice-to-voice and barge-in have their own benches (`voice_to_voice_bench.ts`, `barge_in_bench.ts`).
+ * Target on the 2-core dev machine: jitter p95 ≤ 5 ms.
  * Run: `deno task bench orchestrator`. Figures are printed and written to bench/results/orchestrator.json.
  *
  * @module
  */
 import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
-import type { TurnMetrics } from "../shared/protocol/server_events.ts";
 import { RedisServer } from "../tests/helpers/redis_server.ts";
 import { resolveRepoPath } from "../tests/helpers/sox.ts";
-import { speak } from "../tests/helpers/speech.ts";
 import { whiteNoise } from "../tests/helpers/noise.ts";
 import { JOE, percentile, requireFixtures, toWire, until } from "../tests/orchestrator/e2e_ws/stack.ts";
 import { OrchestratorProcess, WorkerProcess } from "../tests/helpers/task_process.ts";
 
 const KEYS = Array.from({ length: 16 }, (_, i) => `bench-key-${i}`); // a key may hold 8 sessions
-const SENTENCES = [
-  "Please turn on the kitchen lights.",
-  "What time is it?",
-  "Set a timer for ten minutes.",
-  "How is the weather today?",
-  "Play some quiet music.",
-  "Remind me to call my mother.",
-  "What is the capital of France?",
-  "Open the garage door.",
-  "Tell me a short joke.",
-  "Good morning!",
-];
-const LONG = "This answer is long on purpose. It keeps the agent talking for several seconds, so that the " +
-  "measurement sees many frames leave the server, one every twenty milliseconds, for a good while.";
 
 const round = (v: number) => Math.round(v * 10) / 10;
-const stats = (values: number[]) => ({
-  n: values.length,
-  p50: round(percentile(values, 50)),
-  p95: round(percentile(values, 95)),
-});
 let nextKey = 0;
 const connect = (url: string) => VoiceWsClient.connect(url, { credential: KEYS[nextKey++ % KEYS.length] });
 
@@ -73,72 +51,6 @@ async function jitterBuckets(healthUrl: string): Promise<Array<[number, number]>
 async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
-}
-
-async function voiceToVoice(url: string, turns: number) {
-  const speeches = await Promise.all(
-    SENTENCES.map((text) => speak({ text, voice: "piper-joe", leadMs: 300, tailMs: 900, sampleRate: 16_000 })),
-  );
-  const client = await connect(url);
-  await client.start();
-  const rows: TurnMetrics[] = [];
-  for (let i = 0; i < turns; i++) {
-    const from = client.events.length;
-    await client.streamRealtime(toWire(speeches[i % speeches.length].samples), 16_000);
-    await client.waitFor("response.done", 60_000, from);
-    const metrics = client.events.slice(from).find((e) => e.type === "metrics");
-    if (metrics?.type === "metrics") rows.push(metrics.metrics);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await client.close();
-  const pick = (key: keyof TurnMetrics) => rows.map((r) => r[key]).filter((v): v is number => v !== undefined);
-  // The same figure counted from the endpoint decision (after the min-silence wait) instead of the end of speech.
-  const afterEndpoint = rows.filter((r) => r.voice_to_voice_ms !== undefined && r.endpoint_ms !== undefined)
-    .map((r) => r.voice_to_voice_ms! - r.endpoint_ms!);
-  return Object.fromEntries([
-    ["voice_to_voice_after_endpoint_ms", stats(afterEndpoint)],
-    ...([
-      "voice_to_voice_ms",
-      "endpoint_ms",
-      "asr_final_ms",
-      "asr_compute_ms",
-      "responder_first_text_ms",
-      "tts_first_audio_ms",
-    ] as const)
-      .map((key) => [key, stats(pick(key))]),
-  ]);
-}
-
-async function bargeIn(url: string, runs: number) {
-  const stop = await speak({ text: "Stop, please.", voice: "piper-joe", leadMs: 100, tailMs: 900, sampleRate: 16_000 });
-  const server: number[] = [];
-  const client: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const c = await connect(url);
-    await c.start();
-    c.sendText(LONG);
-    await c.waitFor((e) => e.type === "state" && e.state === "speaking", 60_000);
-    await new Promise((r) => setTimeout(r, 600 + 37 * i)); // vary where in a frame the onset falls
-    let onset = { atMs: 0, frames: 0 };
-    c.onEvent = (e) => {
-      if (e.type === "speech.started") onset = { atMs: e.receivedAtMs, frames: c.frames.length };
-    };
-    await c.streamRealtime(toWire(stop.samples), 16_000);
-    const interrupted = await c.waitFor("response.interrupted", 30_000).catch(() => null);
-    const metric = c.ofType("metrics").find((m) => m.metrics.barge_in_ms !== undefined);
-    if (interrupted && metric) {
-      server.push(metric.metrics.barge_in_ms!);
-      const interruptedAt = c.ofType("response.interrupted")[0].receivedAtMs;
-      const leaked = c.frames.slice(onset.frames).filter((f) => f.atMs <= interruptedAt);
-      client.push(leaked.length ? Math.max(0, leaked.at(-1)!.atMs - onset.atMs) : 0);
-    }
-    await c.close();
-  }
-  return {
-    server_barge_in_ms: stats(server),
-    client_last_frame_after_onset_ms: stats(client),
-    missed: runs - server.length,
-  };
 }
 
 async function jitter(url: string, healthUrl: string, sessions: number) {
@@ -218,16 +130,14 @@ if (import.meta.main) {
     );
     const results: Record<string, unknown> = {
       machine: { cores: navigator.hardwareConcurrency, loadavg: load },
-      targets: { voice_to_voice_p50_ms: 700, barge_in_p95_ms: 40, jitter_p95_ms: 5 },
+      targets: { jitter_p95_ms: 5 },
     };
     const section = async (name: string, run: () => Promise<unknown>) => {
       results[name] = await run();
       console.log(`${name}: ${JSON.stringify(results[name])}`);
     };
-    // `deno run -A bench/orchestrator_bench.ts barge_in jitter` runs only the named sections.
+    // `deno run -A bench/orchestrator_bench.ts jitter` runs only the named sections.
     const wanted = (name: string) => Deno.args.length === 0 || Deno.args.some((a) => name.startsWith(a));
-    if (wanted("voice_to_voice")) await section("voice_to_voice", () => voiceToVoice(url, 30));
-    if (wanted("barge_in")) await section("barge_in", () => bargeIn(url, 20));
     if (wanted("jitter")) await section("jitter_20_sessions", () => jitter(url, healthUrl, 20));
     if (wanted("capacity")) {
       await section("capacity_vad", async () => {
