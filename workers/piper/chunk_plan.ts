@@ -31,8 +31,8 @@ export interface Chunk {
   to: number;
 }
 
-/** Default: 16 frames (186 ms at 22050 Hz, hop 256) first, then ×3; piper's HiFi-GAN reaches 11 frames each way. */
-export const DEFAULT_CHUNK_PLAN: ChunkPlanOptions = { firstFrames: 16, growth: 3, context: 11 };
+/** Default: 24 frames (279 ms at 22050 Hz, hop 256) first, then ×3; piper's HiFi-GAN reaches 11 frames each way. */
+export const DEFAULT_CHUNK_PLAN: ChunkPlanOptions = { firstFrames: 24, growth: 3, context: 11 };
 
 /** How fast the decoder runs now and how much audio a frame holds, both in ms per latent frame. */
 export interface DecoderPace {
@@ -40,8 +40,11 @@ export interface DecoderPace {
   audioMsPerFrame: number;
 }
 
-/** Share of the audio already decoded that the next piece's decoding may take (the rest is margin). */
-const PLAYBACK_MARGIN = 0.6;
+/**
+ * Share of the audio already decoded that the next piece's decoding may take (the rest is margin for a CPU whose pace
+ * changes between pieces: a gap inside a word is the failure to avoid).
+ */
+const PLAYBACK_MARGIN = 0.5;
 
 /**
  * True when, at `pace`, every piece after the first is decoded before the audio of the pieces before it has played

@@ -21,12 +21,12 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
 
 Deno.test("chunk plan: a small first piece, growing pieces, windows with context, no tail shorter than the context", () => {
   const plan = chunkPlan(450);
-  assert.deepEqual(plan.map((c) => [c.start, c.end]), [[0, 16], [16, 64], [64, 208], [208, 450]]);
-  assert.deepEqual(plan[1], { start: 16, end: 64, from: 5, to: 75 });
+  assert.deepEqual(plan.map((c) => [c.start, c.end]), [[0, 24], [24, 96], [96, 312], [312, 450]]);
+  assert.deepEqual(plan[1], { start: 24, end: 96, from: 13, to: 107 });
   assert.equal(plan.at(-1)!.to, 450);
-  // 16 + 48 leaves 12 frames, less than the 22 the cut would cost: decoded with the piece before.
-  assert.deepEqual(chunkPlan(76).map((c) => [c.start, c.end]), [[0, 16], [16, 76]]);
-  assert.deepEqual(chunkPlan(30).map((c) => [c.start, c.end]), [[0, 30]]);
+  // 24 + 72 leaves 12 frames, less than the 22 the cut would cost: decoded with the piece before.
+  assert.deepEqual(chunkPlan(108).map((c) => [c.start, c.end]), [[0, 24], [24, 108]]);
+  assert.deepEqual(chunkPlan(40).map((c) => [c.start, c.end]), [[0, 40]]);
   assert.deepEqual(chunkPlan(100, { ...DEFAULT_CHUNK_PLAN, firstFrames: 0 }).map((c) => [c.start, c.end]), [[0, 100]]);
 });
 
@@ -63,7 +63,7 @@ Deno.test("the joe voice cut at its decoder, decoded whole or in pieces, gives t
     // The pieces exactly as planned, whatever the machine's load (the speed check is off).
     for await (const piece of cut.run(ids, SCALES, 0, { ...DEFAULT_CHUNK_PLAN, keepAhead: false })) pieces.push(piece);
     assert.equal(pieces.length, chunkPlan(reference.length / 256).length);
-    assert.equal(pieces[0].length, 16 * 256);
+    assert.equal(pieces[0].length, DEFAULT_CHUNK_PLAN.firstFrames * 256);
     const joined = new Float32Array(reference.length);
     let at = 0;
     for (const piece of pieces) (joined.set(piece, at), at += piece.length);
