@@ -6,6 +6,7 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
+import { diagnoseCudaProvider, preloadCudaLibraries } from "./cuda_libraries.ts";
 
 /** Where the graphs run and how many threads one run may use. */
 export interface SessionOptions {
@@ -44,10 +45,12 @@ function create(path: string, provider: "cpu" | "cuda", threads: number): Promis
 /** Opens `path` on the requested device (see the module notes for CUDA failures). */
 export async function openSession(path: string, options: SessionOptions): Promise<OpenedSession> {
   if (options.device === "cuda") {
+    preloadCudaLibraries();
     try {
       return { session: await create(path, "cuda", options.intraOpThreads), device: "cuda:0" };
     } catch (error) {
-      const failure = new CudaProviderError(path, error instanceof Error ? error.message : String(error));
+      const detail = error instanceof Error ? error.message : String(error);
+      const failure = new CudaProviderError(path, `${detail}: ${diagnoseCudaProvider()}`);
       if (options.strict) throw failure;
       return { session: await create(path, "cpu", options.intraOpThreads), device: "cpu", fallback: failure.message };
     }
