@@ -1,8 +1,10 @@
 /**
  * The CosyVoice pieces for tests and the demo: the export venv (`.cache/cosyvoice-venv`: torch + upstream's
- * `cosyvoice-minicpmo`, from `scripts/cosyvoice/requirements*.txt`) and the reduced random-weight voicepack
- * `voicepacks/cosyvoice/random-tiny` made by `scripts/cosyvoice/export.py` with upstream's classes. Both are built
- * once per machine in `$VOICE_CHAT_CACHE`, keyed by the hash of what makes them, and linked into the clone.
+ * `cosyvoice-minicpmo`, from `scripts/cosyvoice/requirements*.txt`) and the reduced random-weight voicepack made by
+ * `scripts/cosyvoice/export.py` with upstream's classes, for the tests. Both are built once per machine in
+ * `$VOICE_CHAT_CACHE`, keyed by the hash of what makes them, and linked into the clone's `.cache/`. The pack is kept
+ * out of `voicepacks/` on purpose: a worker whose `DEFAULT_MODEL` is missing serves the first installed pack, and a
+ * pack that speaks noise must never be that by accident (`deno task cosyvoice:demo-voicepack` installs it on request).
  *
  * Usage: `deno run -A scripts/setup/cosyvoice.ts` (run by `deno task setup`).
  *
@@ -23,8 +25,10 @@ const EXPORT_SOURCES = ["export.py", "graphs.py", "modules.py", "tiny_tokenizer.
 
 /** The venv path the exporter, the tests and the bench use. */
 export const COSYVOICE_VENV: string = repoPath(".cache", "cosyvoice-venv");
-/** The demo/test pack (model id `cosyvoice2-random-tiny`). */
-export const RANDOM_TINY_PACK: string = repoPath("voicepacks", "cosyvoice", "random-tiny");
+/** The VOICEPACKS_DIR of the tests, holding only the random-tiny pack. */
+export const TEST_VOICEPACKS: string = repoPath(".cache", "cosyvoice-packs");
+/** The test pack (model id `cosyvoice2-random-tiny`). */
+export const RANDOM_TINY_PACK: string = `${TEST_VOICEPACKS}/cosyvoice/random-tiny`;
 
 /** Builds or links the export venv; returns the venv's hash. */
 export async function ensureCosyvoiceVenv(stream: boolean): Promise<string> {
@@ -58,9 +62,11 @@ export async function ensureRandomTinyPack(venvHash: string, stream: boolean): P
     if (result.code !== 0) throw new Error(`export.py failed (exit ${result.code})\n${tail(result.output, 10)}`);
     await Deno.writeTextFile(`${cached}/${STAMP}`, key + "\n");
   }
-  if (!(await linkInto(cached, RANDOM_TINY_PACK))) {
-    return `${RANDOM_TINY_PACK} is a real folder (made by cosyvoice:demo-voicepack?); left as it is`;
-  }
+  await linkInto(cached, RANDOM_TINY_PACK);
+  // Earlier setups linked the pack into voicepacks/; take such a link out (see the module notes).
+  const old = repoPath("voicepacks", "cosyvoice", "random-tiny");
+  const info = await Deno.lstat(old).catch(() => null);
+  if (info?.isSymlink && (await Deno.readLink(old)).includes("/cosyvoice-random-tiny-")) await Deno.remove(old);
   return `${RANDOM_TINY_PACK} -> ${cached}`;
 }
 

@@ -11,7 +11,8 @@ import { FRAME_BYTES, WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { parseWorkerRecord, registryKeys } from "../../../shared/registry/worker_record.ts";
 import { chunk, collect, TestClient, waitFor } from "../runtime/worker_harness.ts";
 import { WorkerProcess } from "../../helpers/task_process.ts";
-import { MODEL_ID, requirePack, VOICEPACKS_DIR } from "./fixtures.ts";
+import { repoPath } from "../../../scripts/setup/paths.ts";
+import { MODEL_ID, PACK_DIR, requirePack } from "./fixtures.ts";
 
 const STARTUP_MS = 120_000;
 
@@ -51,9 +52,14 @@ Deno.test("run-tts-cosyvoice with the random-tiny pack registers in Redis, lists
   const redis = await RedisServer.start();
   const reader = new Redis(redis.url, { lazyConnect: true });
   try {
-    await withWorker(
-      { REDIS_URL: redis.url, DEFAULT_MODEL: MODEL_ID, WORKER_NAME: "cosyvoice-e2e", PRELOAD_MODEL_IDS: MODEL_ID },
-      async (_worker, client) => {
+    await withVoicepacks(true, (dir) =>
+      withWorker({
+        REDIS_URL: redis.url,
+        VOICEPACKS_DIR: dir,
+        DEFAULT_MODEL: MODEL_ID,
+        WORKER_NAME: "cosyvoice-e2e",
+        PRELOAD_MODEL_IDS: MODEL_ID,
+      }, async (_worker, client) => {
         await reader.connect();
         const key = registryKeys().worker("cosyvoice-e2e");
         await waitFor(async () => (await reader.get(key)) !== null, "the registry record", 20_000);
@@ -76,8 +82,7 @@ Deno.test("run-tts-cosyvoice with the random-tiny pack registers in Redis, lists
         assert.ok(
           frames.slice(0, -1).every((f) => f.audio.length === FRAME_BYTES && f.sampleRate === WIRE_SAMPLE_RATE),
         );
-      },
-    );
+      }));
   } finally {
     reader.disconnect();
     await redis.stop();
@@ -86,12 +91,12 @@ Deno.test("run-tts-cosyvoice with the random-tiny pack registers in Redis, lists
 
 /** A throwaway VOICEPACKS_DIR inside `voicepacks/` (the task may only read there), removed afterwards. */
 async function withVoicepacks(linkPack: boolean, body: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ dir: VOICEPACKS_DIR, prefix: ".test-" });
+  const dir = await Deno.makeTempDir({ dir: repoPath("voicepacks"), prefix: ".test-" });
   try {
     if (linkPack) {
       await Deno.mkdir(`${dir}/cosyvoice`, { recursive: true });
       await Deno.symlink(
-        await Deno.realPath(`${VOICEPACKS_DIR}/cosyvoice/random-tiny`),
+        await Deno.realPath(PACK_DIR),
         `${dir}/cosyvoice/random-tiny`,
       );
     }

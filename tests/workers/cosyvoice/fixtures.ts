@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { machineCacheDir, repoPath } from "../../../scripts/setup/paths.ts";
 import { requirementsHash } from "../../../scripts/setup/venv.ts";
 
+/** The voicepacks root of the tests (setup links the random-tiny pack there, outside `voicepacks/`). */
+export const VOICEPACKS_DIR = repoPath(".cache", "cosyvoice-packs");
 /** The pack under test (model id `cosyvoice2-random-tiny`). */
-export const PACK_DIR = repoPath("voicepacks", "cosyvoice", "random-tiny");
-/** The voicepacks root holding it. */
-export const VOICEPACKS_DIR = repoPath("voicepacks");
+export const PACK_DIR = join(VOICEPACKS_DIR, "cosyvoice", "random-tiny");
 /** The test model. */
 export const MODEL_ID = "cosyvoice2-random-tiny";
 /** Python of the export venv. */
