@@ -7,7 +7,8 @@
  * `voices:fetch` / `models:fetch` tasks. Whatever cannot be had is reported with the fallback the stack uses.
  *
  * Flags: `--for-tests` (quiet; what the `test` task runs before every suite; skips the fetch tasks), `--quick` (the
- * same, run by the dev tasks before a stack starts), `--no-fetch` (skip the fetch tasks).
+ * same, run by the dev tasks before a stack starts), `--no-fetch` (skip the fetch tasks), `--gpu` (also install
+ * onnxruntime's CUDA provider from PyPI `onnxruntime-gpu`, see `setup/onnxruntime_gpu.ts`).
  *
  * @module
  */
@@ -19,13 +20,15 @@ import { ensureLivekitServer } from "./setup/livekit.ts";
 import { exists, repoPath } from "./setup/paths.ts";
 import { formatReport, type StepResult } from "./setup/report.ts";
 import { ensureFixturesVenv } from "./setup/venv.ts";
+import { ensureOrtGpu } from "./setup/onnxruntime_gpu.ts";
 
 // `--quick` is what the dev tasks run before starting a stack; it behaves like `--for-tests`.
 const forTests = Deno.args.includes("--for-tests") || Deno.args.includes("--quick");
 const noFetch = forTests || Deno.args.includes("--no-fetch");
-const unknown = Deno.args.filter((a) => !["--for-tests", "--quick", "--no-fetch"].includes(a));
+const gpu = Deno.args.includes("--gpu");
+const unknown = Deno.args.filter((a) => !["--for-tests", "--quick", "--no-fetch", "--gpu"].includes(a));
 if (unknown.length) {
-  console.error(`setup: unknown argument(s) ${unknown.join(" ")}; known: --for-tests, --quick, --no-fetch`);
+  console.error(`setup: unknown argument(s) ${unknown.join(" ")}; known: --for-tests, --quick, --no-fetch, --gpu`);
   Deno.exit(2);
 }
 const stream = !forTests;
@@ -60,6 +63,10 @@ step("docker compose plugin");
 results.push(await ensureComposePlugin({ stream }));
 step("Python fixtures venv");
 results.push(await ensureFixturesVenv({ stream }));
+if (gpu) {
+  step("onnxruntime CUDA provider");
+  results.push(await ensureOrtGpu({ stream }));
+}
 for (const script of DOMAIN_SCRIPTS) {
   step(script.name);
   results.push(await runDomainScript(script, { stream, forTests }));

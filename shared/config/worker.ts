@@ -110,6 +110,11 @@ export const workerFields = z.object({
   PIPER_DEVICE: enumField(["cpu", "cuda"] as const, "cpu"),
   PIPER_INTRA_OP_THREADS: intField(1, { min: 1, max: 256 }),
   PIPER_VOICE_URL_TEMPLATE: urlTemplateField,
+  /** CosyVoice graphs' device; `cuda` falls back to the CPU with a warning when the provider fails to load. */
+  COSYVOICE_DEVICE: enumField(["cpu", "cuda"] as const, "cpu"),
+  COSYVOICE_INTRA_OP_THREADS: intField(1, { min: 1, max: 256 }),
+  /** Seed of each request's sampler and vocoder source (same text, same seed: same audio). */
+  COSYVOICE_SEED: intField(0, { min: 0, max: 2 ** 31 - 1 }),
   /** Passed through to CUDA; logged by the cosyvoice worker. */
   CUDA_VISIBLE_DEVICES: stringField(),
 });

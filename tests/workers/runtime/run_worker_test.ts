@@ -23,7 +23,7 @@ Deno.test("each worker entry point pins its adapter family and says what it igno
   assert.deepEqual(pinAdapterEnv({}, "mock", "mock-440hz").notes, []);
 });
 
-Deno.test("run-tts-cosyvoice (no CosyVoice adapter in this build) warns and serves the mock adapter", async () => {
+Deno.test("run-tts-cosyvoice without any CosyVoice voicepack warns and serves the mock adapter", async () => {
   const worker = WorkerProcess.start("run-tts-cosyvoice", NO_VOICEPACKS);
   const client = new TestClient(`127.0.0.1:${worker.port}`);
   try {
@@ -32,7 +32,8 @@ Deno.test("run-tts-cosyvoice (no CosyVoice adapter in this build) warns and serv
         await worker.close();
         throw new Error(`${e}\n${worker.output}`);
       });
-    assert.match(worker.output, /DEFAULT_MODEL=cosyvoice2-en-base: no cosyvoice2 adapter in this build/);
+    assert.match(worker.output, /DEFAULT_MODEL=cosyvoice2-en-base: voicepack not found for cosyvoice2-en-base/);
+    assert.match(worker.output, /deno task cosyvoice:export/);
     assert.match(worker.output, /falling back to the mock adapter/);
     const caps = await client.capabilities();
     assert.equal(caps.adapter, "mock");
