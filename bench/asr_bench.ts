@@ -16,9 +16,9 @@
  */
 import { WhisperEngine } from "../orchestrator/asr/whisper/engine.ts";
 import { findSource } from "../scripts/setup/whisper_model.ts";
-import { chunked, speak, type SpokenAudio, type Voice } from "../tests/helpers/speech.ts";
-import { normaliseWords, wordErrorRate } from "../tests/helpers/wer.ts";
-import { SENTENCES } from "../tests/orchestrator/asr/whisper/fixtures.ts";
+import { chunked, speak, type SpokenAudio, type Voice } from "../harness/speech.ts";
+import { normaliseWords, wordErrorRate } from "../harness/wer.ts";
+import { SENTENCES } from "../harness/whisper_fixtures.ts";
 import { ReferenceServer } from "./reference/whisper_server.ts";
 
 const REPO = new URL("../", import.meta.url).pathname.replace(/\/$/, "");

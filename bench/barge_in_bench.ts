@@ -22,12 +22,12 @@
  * @module
  */
 import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
-import { RedisServer } from "../tests/helpers/redis_server.ts";
-import { resolveRepoPath } from "../tests/helpers/sox.ts";
-import { speak, type SpokenAudio } from "../tests/helpers/speech.ts";
-import { noiseBurst } from "../tests/helpers/noise.ts";
-import { JOE, percentile, requireFixtures, toWire, until } from "../tests/orchestrator/e2e_ws/stack.ts";
-import { OrchestratorProcess, WorkerProcess } from "../tests/helpers/task_process.ts";
+import { RedisServer } from "../harness/redis_server.ts";
+import { resolveRepoPath } from "../harness/sox.ts";
+import { speak, type SpokenAudio } from "../harness/speech.ts";
+import { noiseBurst } from "../harness/noise.ts";
+import { JOE, percentile, requireFixtures, toWire, until } from "../harness/ws_stack.ts";
+import { OrchestratorProcess, WorkerProcess } from "../harness/task_process.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 12);
 const KEYS = Array.from({ length: 4 }, (_, i) => `bench-key-${i}`);

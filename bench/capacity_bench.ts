@@ -18,11 +18,11 @@
  */
 import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
 import type { TurnMetrics } from "../shared/protocol/server_events.ts";
-import { RedisServer } from "../tests/helpers/redis_server.ts";
-import { resolveRepoPath } from "../tests/helpers/sox.ts";
-import { speak } from "../tests/helpers/speech.ts";
-import { JOE, percentile, requireFixtures, toWire, until } from "../tests/orchestrator/e2e_ws/stack.ts";
-import { OrchestratorProcess, WorkerProcess } from "../tests/helpers/task_process.ts";
+import { RedisServer } from "../harness/redis_server.ts";
+import { resolveRepoPath } from "../harness/sox.ts";
+import { speak } from "../harness/speech.ts";
+import { JOE, percentile, requireFixtures, toWire, until } from "../harness/ws_stack.ts";
+import { OrchestratorProcess, WorkerProcess } from "../harness/task_process.ts";
 import { lineChart } from "./svg_plot.ts";
 
 const LIMIT_MS = 1_500;

@@ -18,10 +18,10 @@ import { float32ToInt16 } from "../shared/audio/pcm.ts";
 import { startLiveKitTransport } from "../orchestrator/transports/livekit/transport.ts";
 import { mintUserToken, newRoomTicket } from "../orchestrator/transports/livekit/tokens.ts";
 import type { VoiceWsClient } from "../shared/protocol/ws_client.ts";
-import { speak } from "../tests/helpers/speech.ts";
-import { percentile, startStack } from "../tests/orchestrator/e2e_ws/stack.ts";
-import { LiveKitServer } from "../tests/orchestrator/transports/livekit/livekit_server.ts";
-import { LiveKitTestUser } from "../tests/orchestrator/transports/livekit/test_user.ts";
+import { speak } from "../harness/speech.ts";
+import { percentile, startStack } from "../harness/ws_stack.ts";
+import { LiveKitServer } from "../harness/livekit_server.ts";
+import { LiveKitTestUser } from "../harness/livekit_test_user.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_RUNS") ?? 2);
 const SENTENCES = [

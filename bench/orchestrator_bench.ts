@@ -12,11 +12,11 @@
  * @module
  */
 import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
-import { RedisServer } from "../tests/helpers/redis_server.ts";
-import { resolveRepoPath } from "../tests/helpers/sox.ts";
-import { whiteNoise } from "../tests/helpers/noise.ts";
-import { JOE, percentile, requireFixtures, toWire, until } from "../tests/orchestrator/e2e_ws/stack.ts";
-import { OrchestratorProcess, WorkerProcess } from "../tests/helpers/task_process.ts";
+import { RedisServer } from "../harness/redis_server.ts";
+import { resolveRepoPath } from "../harness/sox.ts";
+import { whiteNoise } from "../harness/noise.ts";
+import { JOE, percentile, requireFixtures, toWire, until } from "../harness/ws_stack.ts";
+import { OrchestratorProcess, WorkerProcess } from "../harness/task_process.ts";
 
 const KEYS = Array.from({ length: 16 }, (_, i) => `bench-key-${i}`); // a key may hold 8 sessions
 

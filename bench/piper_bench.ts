@@ -20,8 +20,8 @@
 import { credentials } from "@grpc/grpc-js";
 import { type AudioFrame, TTSServiceClient } from "../proto/gen/tts.ts";
 import { FRAME_MS } from "../shared/audio/format.ts";
-import { RedisServer } from "../tests/helpers/redis_server.ts";
-import { WorkerProcess } from "../tests/helpers/task_process.ts";
+import { RedisServer } from "../harness/redis_server.ts";
+import { WorkerProcess } from "../harness/task_process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const MODEL_ID = "piper-en-us-joe-medium";

@@ -17,8 +17,8 @@
  */
 import { credentials } from "@grpc/grpc-js";
 import { ControlCommand, TTSServiceClient } from "../proto/gen/tts.ts";
-import { RedisServer } from "../tests/helpers/redis_server.ts";
-import { WorkerProcess } from "../tests/helpers/task_process.ts";
+import { RedisServer } from "../harness/redis_server.ts";
+import { WorkerProcess } from "../harness/task_process.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 200);
 const SILENCE_MS = 150;

@@ -11,7 +11,7 @@ import process from "node:process";
 import { SileroVadModel } from "../orchestrator/vad/silero_model.ts";
 import { WINDOW_SAMPLES } from "../orchestrator/vad/silero_stream.ts";
 import type { VadStream } from "../orchestrator/vad/contract.ts";
-import { concat, silence, speak } from "../tests/helpers/speech.ts";
+import { concat, silence, speak } from "../harness/speech.ts";
 
 const WINDOW_MS = (WINDOW_SAMPLES / 16_000) * 1000;
 const TARGET_MS = 0.2;

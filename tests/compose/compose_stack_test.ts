@@ -19,7 +19,7 @@ import { PrivateDockerd } from "./dockerd.ts";
 import { ComposeProject, until } from "./project.ts";
 import { browserTurn, cliTurn } from "./turns.ts";
 import { makeLocalCa } from "./local_ca.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freePort } from "../../harness/ports.ts";
 
 const DEFAULT_SERVICES = ["caddy", "livekit", "orchestrator", "redis", "tts-piper"];
 const HEARTBEAT_MS = 2_000;

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { freePort, freeUdpPort } from "../helpers/ports.ts";
-import { resolveRepoPath } from "../helpers/sox.ts";
+import { freePort, freeUdpPort } from "../../harness/ports.ts";
+import { resolveRepoPath } from "../../harness/sox.ts";
 import { docker, type DockerResult } from "../../scripts/compose/docker.ts";
 import { initEnv, parseEnv, setEnvValue } from "../../scripts/compose/init.ts";
 

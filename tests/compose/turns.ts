@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { readWavFile } from "../../shared/audio/wav.ts";
 import { openBrowser, pageAgentAudio, waitForPageEvent } from "../e2e/browser.ts";
 import { recording } from "../e2e/speech_files.ts";
-import { resolveRepoPath } from "../helpers/sox.ts";
-import { speak } from "../helpers/speech.ts";
-import { taskCommand } from "../helpers/task_process.ts";
-import { wordErrorRate } from "../helpers/wer.ts";
+import { resolveRepoPath } from "../../harness/sox.ts";
+import { speak } from "../../harness/speech.ts";
+import { taskCommand } from "../../harness/task_process.ts";
+import { wordErrorRate } from "../../harness/wer.ts";
 
 /** What one CLI turn returned. */
 export interface CliTurn {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import { freePort } from "../helpers/ports.ts";
+import { freePort } from "../../harness/ports.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { findLivekitServer } from "../../scripts/setup/livekit.ts";
-import { freePort, freePortRun } from "../helpers/ports.ts";
-import { speak } from "../helpers/speech.ts";
+import { freePort, freePortRun } from "../../harness/ports.ts";
+import { speak } from "../../harness/speech.ts";
 import { descendants, REPO, RunnerProcess, survivors } from "./runner_harness.ts";
 
 const READY = /^dev\s+\| ready in /;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { planStack } from "../../scripts/dev/plan.ts";
 import { validateSpecs } from "../../scripts/dev/supervisor.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freePort } from "../../harness/ports.ts";
 
 /** A folder with fake executables of the given names (the planner only looks them up on PATH). */
 async function fakeBin(dir: string, names: string[]): Promise<string> {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { freePort } from "../helpers/ports.ts";
+import { freePort } from "../../harness/ports.ts";
 import { killAll, RunnerProcess, survivors } from "./runner_harness.ts";
 
 const READY = /^dev\s+\| ready in /;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { findLivekitServer } from "../../scripts/setup/livekit.ts";
-import { freePort } from "../helpers/ports.ts";
-import { freePortRun } from "../helpers/ports.ts";
+import { freePort } from "../../harness/ports.ts";
+import { freePortRun } from "../../harness/ports.ts";
 import { descendants, RunnerProcess, survivors } from "./runner_harness.ts";
 
 const READY = /^dev\s+\| ready in /;

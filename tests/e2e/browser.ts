@@ -6,7 +6,7 @@
  * @module
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { resolveRepoPath } from "../helpers/sox.ts";
+import { resolveRepoPath } from "../../harness/sox.ts";
 
 /** Where the tests leave screenshots. */
 export const ARTIFACTS_DIR = resolveRepoPath("tests/e2e/artifacts");

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { resolveRepoPath } from "../helpers/sox.ts";
-import { freePort } from "../helpers/ports.ts";
+import { resolveRepoPath } from "../../harness/sox.ts";
+import { freePort } from "../../harness/ports.ts";
 
 /** Where Caddy sends traffic. */
 export interface CaddyUpstreams {

@@ -1,12 +1,12 @@
 /**
- * Microphone recordings for the fake capture device: real-voice sentences (tests/helpers/speech.ts) and silences
+ * Microphone recordings for the fake capture device: real-voice sentences (harness/speech.ts) and silences
  * joined into one 48 kHz 16-bit WAV, with the time each sentence ends, so a test knows what the page heard when.
  *
  * @module
  */
 import { float32ToInt16 } from "../../shared/audio/pcm.ts";
 import { writeWav } from "../../shared/audio/wav.ts";
-import { concat, silence, speak } from "../helpers/speech.ts";
+import { concat, silence, speak } from "../../harness/speech.ts";
 
 const RATE = 48_000;
 

@@ -9,10 +9,10 @@
 import { type ConnectionDetailsOptions } from "../../orchestrator/http/connection_details.ts";
 import { createAuthenticator } from "../../orchestrator/transports/auth.ts";
 import { type LiveKitTransport, startLiveKitTransport } from "../../orchestrator/transports/livekit/transport.ts";
-import { freePort } from "../helpers/ports.ts";
-import { resolveRepoPath } from "../helpers/sox.ts";
-import { API_KEY, type E2EStack, EXTRA_KEYS, startStack } from "../orchestrator/e2e_ws/stack.ts";
-import { LiveKitServer } from "../orchestrator/transports/livekit/livekit_server.ts";
+import { freePort } from "../../harness/ports.ts";
+import { resolveRepoPath } from "../../harness/sox.ts";
+import { API_KEY, type E2EStack, EXTRA_KEYS, startStack } from "../../harness/ws_stack.ts";
+import { LiveKitServer } from "../../harness/livekit_server.ts";
 import { CaddyServer } from "./caddy.ts";
 import { listenWebSocket, type WebSocketListener } from "../orchestrator/transports/websocket_listener.ts";
 import { createWebHandler } from "../../orchestrator/http/web_routes.ts";

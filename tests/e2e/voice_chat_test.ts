@@ -5,7 +5,7 @@
  * reach the page falls back to the WebSocket transport by itself. Screenshots land in tests/e2e/artifacts/.
  */
 import assert from "node:assert/strict";
-import { normaliseWords, wordErrorRate } from "../helpers/wer.ts";
+import { normaliseWords, wordErrorRate } from "../../harness/wer.ts";
 import {
   type BrowserSession,
   openBrowser,
@@ -15,7 +15,7 @@ import {
   screenshot,
   waitForPageEvent,
 } from "./browser.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freePort } from "../../harness/ports.ts";
 import { recording } from "./speech_files.ts";
 import { startBrowserStack } from "./stack.ts";
 

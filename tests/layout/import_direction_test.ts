@@ -1,7 +1,8 @@
 /**
  * The processes stand side by side over the shared ground: `web/`, `orchestrator/` and `workers/` import `shared/`
  * and `proto/` but never one another, and `shared/` imports none of them. The wire vocabularies live in
- * `shared/protocol/` and `shared/tts/`, so no process has to reach into another to speak to it.
+ * `shared/protocol/` and `shared/tts/`, so no process has to reach into another to speak to it. Benches and tests share
+ * their tools through `harness/`, so no bench reaches into a test folder.
  */
 import assert from "node:assert/strict";
 import { dirname, join, normalize } from "node:path";
@@ -14,6 +15,9 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   "workers": ["orchestrator", "web", "scripts", "bench", "tests", "harness"],
   "web/src": ["orchestrator", "workers", "scripts", "bench", "tests", "harness"],
   "shared": ["orchestrator", "workers", "web", "scripts", "bench", "tests", "harness"],
+  // What tests and benches share (real Redis, LiveKit, speech, ports…) lives in harness/, never inside tests/.
+  "bench": ["tests"],
+  "harness": ["tests", "bench"],
 };
 
 /** Relative import specifiers of a module: static and dynamic imports and re-exports. */
@@ -61,7 +65,7 @@ Deno.test("the import checker sees static, dynamic and re-export imports that cr
   assert.deepEqual(violationsOf("scripts/x.ts", 'import { P } from "../orchestrator/main.ts";'), []);
 });
 
-Deno.test("no process imports another: orchestrator, workers, web and shared import only shared and proto", async () => {
+Deno.test("no process imports another (orchestrator, workers, web and shared import only shared and proto), and bench and harness import no test file", async () => {
   const violations: string[] = [];
   let files = 0;
   for (const folder of Object.keys(FORBIDDEN)) {

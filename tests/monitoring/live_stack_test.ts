@@ -12,8 +12,8 @@
 import assert from "node:assert/strict";
 import { findLivekitServer } from "../../scripts/setup/livekit.ts";
 import { descendants, REPO, RunnerProcess, survivors } from "../dev/runner_harness.ts";
-import { freePort, freePortRun } from "../helpers/ports.ts";
-import { speak } from "../helpers/speech.ts";
+import { freePort, freePortRun } from "../../harness/ports.ts";
+import { speak } from "../../harness/speech.ts";
 import { concreteQuery, loadDashboard, metricNames } from "./dashboard.ts";
 import { eventually, PrometheusServer } from "./prometheus_server.ts";
 

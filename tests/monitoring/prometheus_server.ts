@@ -6,7 +6,7 @@
  * @module
  */
 import { renderPrometheusConfig } from "../../scripts/monitoring/prometheus_config.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freePort } from "../../harness/ports.ts";
 
 const MONITORING = new URL("../../monitoring", import.meta.url).pathname;
 

@@ -17,7 +17,7 @@ import {
 } from "../../shared/config/mod.ts";
 import { checkWorkerExposure } from "../../shared/config/exposure.ts";
 import { registryKeys } from "../../shared/registry/worker_record.ts";
-import { seededRandom } from "../helpers/random.ts";
+import { seededRandom } from "../../harness/random.ts";
 import { sampleRecord } from "../shared/registry/sample_record.ts";
 import { chunk, collect, TestClient } from "../workers/runtime/worker_harness.ts";
 import { configCases, httpCases, registryCases, workerConfigCases, wsMessages } from "./hostile_corpus.ts";

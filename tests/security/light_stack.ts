@@ -10,10 +10,10 @@
 import { type Orchestrator, startOrchestrator } from "../../orchestrator/main.ts";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
 import { orchestratorConfigSchema } from "../../shared/config/orchestrator.ts";
-import { freePort } from "../helpers/ports.ts";
-import { RedisServer } from "../helpers/redis_server.ts";
-import { WorkerProcess } from "../helpers/task_process.ts";
-import { requireFixtures, until } from "../orchestrator/e2e_ws/stack.ts";
+import { freePort } from "../../harness/ports.ts";
+import { RedisServer } from "../../harness/redis_server.ts";
+import { WorkerProcess } from "../../harness/task_process.ts";
+import { requireFixtures, until } from "../../harness/ws_stack.ts";
 import { TestClient, waitFor } from "../workers/runtime/worker_harness.ts";
 
 /** The key clients of the light stack use. */

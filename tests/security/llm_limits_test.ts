@@ -4,7 +4,7 @@
  * across its sessions, and upstream error text never reaches the client.
  */
 import assert from "node:assert/strict";
-import { OpenAiStandin } from "../helpers/openai_standin.ts";
+import { OpenAiStandin } from "../../harness/openai_standin.ts";
 import { startLightStack } from "./light_stack.ts";
 
 Deno.test("llm limits: max_tokens on every request, a per-key turn budget, generic errors to clients", async () => {

@@ -10,7 +10,7 @@ import { WorkerDirectory } from "../../shared/registry/directory.ts";
 import { WorkerRegistration } from "../../shared/registry/registration.ts";
 import { registryKey, signedRecordJson } from "../../shared/registry/record_signature.ts";
 import { MAX_REGISTRY_ENTRIES, registryKeys } from "../../shared/registry/worker_record.ts";
-import { RedisServer } from "../helpers/redis_server.ts";
+import { RedisServer } from "../../harness/redis_server.ts";
 import { sampleRecord, waitFor } from "../shared/registry/sample_record.ts";
 
 const keys = registryKeys();

@@ -8,7 +8,7 @@ import { TrustedProxies } from "../../orchestrator/http/request_origin.ts";
 import { createAuthenticator } from "../../orchestrator/transports/auth.ts";
 import { DEFAULT_LIMITS } from "../../shared/protocol/limits.ts";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
-import { upgradeStatus } from "../helpers/raw_upgrade.ts";
+import { upgradeStatus } from "../../harness/raw_upgrade.ts";
 import { listenWebSocket } from "../orchestrator/transports/websocket_listener.ts";
 import { startFakeBackedServer } from "../orchestrator/transports/fake_backed_server.ts";
 

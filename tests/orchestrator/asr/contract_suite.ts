@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { type AsrEngine, AsrInputError, type Transcript } from "../../../orchestrator/asr/contract.ts";
-import { whiteNoise } from "../../helpers/noise.ts";
-import { chunked, silence, speak, type Voice } from "../../helpers/speech.ts";
-import { normaliseWords, wordErrorRate } from "../../helpers/wer.ts";
+import { whiteNoise } from "../../../harness/noise.ts";
+import { chunked, silence, speak, type Voice } from "../../../harness/speech.ts";
+import { normaliseWords, wordErrorRate } from "../../../harness/wer.ts";
 
 /** Tunables of the suite for one engine. */
 export interface AsrContractOptions {

@@ -7,9 +7,9 @@ import {
   selectAsrEngine,
 } from "../../../orchestrator/asr/select.ts";
 import { orchestratorConfigSchema } from "../../../shared/config/orchestrator.ts";
-import { speak } from "../../helpers/speech.ts";
-import { resolveRepoPath } from "../../helpers/sox.ts";
-import { wordErrorRate } from "../../helpers/wer.ts";
+import { speak } from "../../../harness/speech.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
+import { wordErrorRate } from "../../../harness/wer.ts";
 
 const MODELS_DIR = resolveRepoPath("models/whisper");
 const TEXT = "Please turn off the lights in the kitchen when you leave.";

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import type { ReceivedEvent, VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
-import { concat, silence, speak } from "../../helpers/speech.ts";
-import { wordErrorRate } from "../../helpers/wer.ts";
-import { startStack, toWire } from "./stack.ts";
+import { concat, silence, speak } from "../../../harness/speech.ts";
+import { wordErrorRate } from "../../../harness/wer.ts";
+import { startStack, toWire } from "../../../harness/ws_stack.ts";
 
 const AGENT_TEXT = "This is a long answer from the agent. It keeps talking for several seconds, so that the user " +
   "has time to interrupt it in the middle of a sentence.";

@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { readWavFile } from "../../../shared/audio/wav.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
-import { resolveRepoPath } from "../../helpers/sox.ts";
-import { speak } from "../../helpers/speech.ts";
-import { wordErrorRate } from "../../helpers/wer.ts";
-import { OrchestratorProcess, taskCommand, WorkerProcess } from "../../helpers/task_process.ts";
-import { JOE, requireFixtures, until } from "./stack.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
+import { speak } from "../../../harness/speech.ts";
+import { wordErrorRate } from "../../../harness/wer.ts";
+import { OrchestratorProcess, taskCommand, WorkerProcess } from "../../../harness/task_process.ts";
+import { JOE, requireFixtures, until } from "../../../harness/ws_stack.ts";
 
 const KEY = "cli-test-key";
 

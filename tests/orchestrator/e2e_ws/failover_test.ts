@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
-import { startStack, until } from "./stack.ts";
+import { startStack, until } from "../../../harness/ws_stack.ts";
 
 const AGENT_TEXT = "The first sentence of a long answer is spoken by one worker. The second sentence follows it. " +
   "A third sentence makes sure there is still text left to speak when the worker dies. And a fourth one ends it.";

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import type { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
-import { concat, silence, speak } from "../../helpers/speech.ts";
-import { normaliseWords, wordErrorRate } from "../../helpers/wer.ts";
-import { startStack, toWire, until } from "./stack.ts";
+import { concat, silence, speak } from "../../../harness/speech.ts";
+import { normaliseWords, wordErrorRate } from "../../../harness/wer.ts";
+import { startStack, toWire, until } from "../../../harness/ws_stack.ts";
 
 const REQUEST = "Tell me about the weather in the mountains and along the rivers of the north this weekend.";
 const WAIT = "Wait,";

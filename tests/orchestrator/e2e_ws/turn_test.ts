@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { FRAME_BYTES } from "../../../shared/audio/format.ts";
 import type { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
-import { silence, speak } from "../../helpers/speech.ts";
-import { wordErrorRate } from "../../helpers/wer.ts";
+import { silence, speak } from "../../../harness/speech.ts";
+import { wordErrorRate } from "../../../harness/wer.ts";
 import { corpus, runHostileCase } from "../transports/hostile_corpus.ts";
-import { API_KEY, percentile, startStack, toWire } from "./stack.ts";
+import { API_KEY, percentile, startStack, toWire } from "../../../harness/ws_stack.ts";
 
 /** Frames after the lead, as lateness against the best-fitting 20 ms grid (ms). */
 function gridLateness(client: VoiceWsClient, leadFrames = 3): number[] {

@@ -13,7 +13,7 @@ import {
 } from "../../../orchestrator/http/connection_details.ts";
 import { createAuthenticator } from "../../../orchestrator/transports/auth.ts";
 import { DispatchRefusedError, type RoomInvite } from "../../../orchestrator/transports/livekit/transport.ts";
-import { freePort } from "../../helpers/ports.ts";
+import { freePort } from "../../../harness/ports.ts";
 import { TrustedProxies } from "../../../orchestrator/http/request_origin.ts";
 
 const CREDENTIALS = { apiKey: "lk-key", apiSecret: "lk-secret-0123456789abcdef0123456789abcdef" };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { evaluateReadiness, startHealthServer } from "../../../orchestrator/http/health_server.ts";
 import { MetricsRegistry } from "../../../shared/metrics/registry.ts";
-import { freePort } from "../../helpers/ports.ts";
+import { freePort } from "../../../harness/ports.ts";
 
 Deno.test("health: ready only when every required check passes; the body names what is missing", async () => {
   let workersUp = false;

@@ -8,7 +8,7 @@ import { createWebSide } from "../../../orchestrator/http/web_side.ts";
 import { createAuthenticator } from "../../../orchestrator/transports/auth.ts";
 import type { SessionAcceptor } from "../../../orchestrator/transports/contract.ts";
 import { startLiveKitFromConfig } from "../../../orchestrator/transports/livekit/transport.ts";
-import { LiveKitServer } from "../transports/livekit/livekit_server.ts";
+import { LiveKitServer } from "../../../harness/livekit_server.ts";
 
 const info = { remoteAddr: { hostname: "127.0.0.1" } };
 const acceptor: SessionAcceptor = () => ({ audio() {}, text() {}, control() {}, end() {} });

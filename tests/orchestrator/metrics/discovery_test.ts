@@ -8,7 +8,7 @@ import {
 } from "../../../orchestrator/metrics/service_discovery.ts";
 import { WorkerRouter } from "../../../orchestrator/routing/worker_router.ts";
 import { WorkerDirectory } from "../../../shared/registry/directory.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { startTestWorker, waitFor } from "../../workers/runtime/worker_harness.ts";
 
 function value(text: string, series: string): number | undefined {

@@ -1,11 +1,11 @@
 /**
- * The OpenAI-compatible client against a local stand-in server (tests/helpers/openai_standin.ts): the same contract
+ * The OpenAI-compatible client against a local stand-in server (harness/openai_standin.ts): the same contract
  * suite as echo, then the protocol details and every failure the issue names.
  */
 import assert from "node:assert/strict";
 import { ResponderError } from "../../../orchestrator/responder/contract.ts";
 import { INTERRUPTED_MARKER, OpenAiChatResponder } from "../../../orchestrator/responder/openai_chat.ts";
-import { OpenAiStandin } from "../../helpers/openai_standin.ts";
+import { OpenAiStandin } from "../../../harness/openai_standin.ts";
 import { responderContractSuite } from "./contract_suite.ts";
 
 responderContractSuite("openai-compatible client vs stand-in", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { TtsFrame } from "../../../orchestrator/routing/contract.ts";
 import { WorkerRouter } from "../../../orchestrator/routing/worker_router.ts";
 import { WorkerDirectory } from "../../../shared/registry/directory.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { readAll, speak, startCluster, waitFor } from "./harness.ts";
 import { type ChildWorker, spawnMockWorker, startMockWorker } from "./mock_workers.ts";
 

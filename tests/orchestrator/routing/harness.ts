@@ -7,7 +7,7 @@
 import type { SpeechStream, TtsFrame } from "../../../orchestrator/routing/contract.ts";
 import { WorkerDirectory } from "../../../shared/registry/directory.ts";
 import type { RunningWorker } from "../../../workers/runtime/worker.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { waitFor } from "../../shared/registry/sample_record.ts";
 import { type MockWorkerOptions, startMockWorker } from "./mock_workers.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { NoWorkerAvailableError, WorkerRouter } from "../../../orchestrator/routing/worker_router.ts";
 import { WorkerDirectory } from "../../../shared/registry/directory.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { readAll, speak, startCluster, waitFor } from "./harness.ts";
 import { startMockWorker } from "./mock_workers.ts";
 

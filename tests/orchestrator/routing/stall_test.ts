@@ -3,7 +3,7 @@ import { WorkerRouter } from "../../../orchestrator/routing/worker_router.ts";
 import { WorkerDirectory } from "../../../shared/registry/directory.ts";
 import { MockAdapter } from "../../../workers/mock/mock_adapter.ts";
 import { startWorker } from "../../../workers/runtime/worker.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { slowAdapter } from "../../workers/runtime/slow_adapter.ts";
 import { readAll, speak, waitFor } from "./harness.ts";
 import { type ChildWorker, spawnMockWorker } from "./mock_workers.ts";

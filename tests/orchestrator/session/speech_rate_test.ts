@@ -3,8 +3,8 @@ import type { VadEvent } from "../../../orchestrator/vad/contract.ts";
 import { SpeechRateConverter } from "../../../orchestrator/session/speech_rate.ts";
 import { SileroVadModel } from "../../../orchestrator/vad/silero_model.ts";
 import { float32ToInt16 } from "../../../shared/audio/pcm.ts";
-import { chunked, speak } from "../../helpers/speech.ts";
-import { resolveRepoPath } from "../../helpers/sox.ts";
+import { chunked, speak } from "../../../harness/speech.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
 import { DEFAULT_OPTIONS, show } from "../vad/vad_helpers.ts";
 
 const MODEL = resolveRepoPath("models/silero/silero_vad_v5.onnx");

@@ -5,7 +5,7 @@
  * @module
  */
 import { CloseCode } from "../../../shared/protocol/limits.ts";
-import { upgradeStatus } from "../../helpers/raw_upgrade.ts";
+import { upgradeStatus } from "../../../harness/raw_upgrade.ts";
 import { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
 
 /** The key the corpus connections use (the server must accept it). */

@@ -11,7 +11,7 @@ import {
   WebSocketTransport,
   type WebSocketTransportOptions,
 } from "../../../orchestrator/transports/websocket/server.ts";
-import { freePort } from "../../helpers/ports.ts";
+import { freePort } from "../../../harness/ports.ts";
 
 /** A listening WebSocket transport. */
 export interface WebSocketListener extends TransportServer {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import type { VadStream } from "../../../orchestrator/vad/contract.ts";
 import { SileroVadModel } from "../../../orchestrator/vad/silero_model.ts";
-import { mixNoise, noiseBurst, whiteNoise } from "../../helpers/noise.ts";
-import { concat, silence, speak, VOICES } from "../../helpers/speech.ts";
-import { resolveRepoPath } from "../../helpers/sox.ts";
+import { mixNoise, noiseBurst, whiteNoise } from "../../../harness/noise.ts";
+import { concat, silence, speak, VOICES } from "../../../harness/speech.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
 import { DEFAULT_OPTIONS, feed, show } from "./vad_helpers.ts";
 
 const MODEL = resolveRepoPath("models/silero/silero_vad_v5.onnx");

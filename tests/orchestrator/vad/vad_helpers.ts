@@ -4,7 +4,7 @@
  * @module
  */
 import type { VadEvent, VadOptions, VadStream } from "../../../orchestrator/vad/contract.ts";
-import { chunked } from "../../helpers/speech.ts";
+import { chunked } from "../../../harness/speech.ts";
 
 /** The orchestrator's default VAD settings (see VAD_* in .env.example). */
 export const DEFAULT_OPTIONS: VadOptions = { threshold: 0.5, minSpeechMs: 100, minSilenceMs: 300, speechPadMs: 30 };

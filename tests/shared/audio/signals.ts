@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { seededRandom } from "../../helpers/random.ts";
+import { seededRandom } from "../../../harness/random.ts";
 
 export { seededRandom };
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { freePort } from "../../helpers/ports.ts";
+import { freePort } from "../../../harness/ports.ts";
 
 /** One route: a file on disk or bytes, with extra response headers, or a status code. */
 export interface Route {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { WorkerProcess } from "../../helpers/task_process.ts";
-import { freePort } from "../../helpers/ports.ts";
+import { WorkerProcess } from "../../../harness/task_process.ts";
+import { freePort } from "../../../harness/ports.ts";
 
 Deno.test("LOG_FORMAT=json: a real worker process writes one JSON object per line, from config warnings to shutdown", async () => {
   // No Redis at this address: the worker warns and keeps retrying, which exercises more than the happy path.

@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { WorkerDirectory } from "../../../shared/registry/directory.ts";
 import { WorkerRegistration } from "../../../shared/registry/registration.ts";
 import { registryKeys, type WorkerRecord } from "../../../shared/registry/worker_record.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { sampleRecord, waitFor } from "./sample_record.ts";
 
 const keys = registryKeys();

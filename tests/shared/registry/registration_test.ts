@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { WorkerRegistration } from "../../../shared/registry/registration.ts";
 import { registryKeys } from "../../../shared/registry/worker_record.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { sampleRecord, waitFor } from "./sample_record.ts";
 
 const keys = registryKeys();

@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { FRAME_BYTES, WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { parseWorkerRecord, registryKeys } from "../../../shared/registry/worker_record.ts";
 import { chunk, collect, TestClient, waitFor } from "../runtime/worker_harness.ts";
-import { WorkerProcess } from "../../helpers/task_process.ts";
+import { WorkerProcess } from "../../../harness/task_process.ts";
 import { repoPath } from "../../../scripts/setup/paths.ts";
 import { MODEL_ID, PACK_DIR, requirePack } from "./fixtures.ts";
 

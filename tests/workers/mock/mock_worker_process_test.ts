@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { FRAME_BYTES } from "../../../shared/audio/format.ts";
 import { registryKeys } from "../../../shared/registry/worker_record.ts";
-import { freePort } from "../../helpers/ports.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
-import { WorkerProcess } from "../../helpers/task_process.ts";
+import { freePort } from "../../../harness/ports.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
+import { WorkerProcess } from "../../../harness/task_process.ts";
 import { chunk, collect, TestClient, waitFor } from "../runtime/worker_harness.ts";
 
 const STARTUP_TIMEOUT_MS = 60_000; // a cold `deno run` on a busy 2-core machine

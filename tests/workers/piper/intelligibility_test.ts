@@ -3,8 +3,8 @@
  * (faster-whisper tiny.en from the fixtures venv); the word error rate over all of them must be at most 15 %.
  */
 import assert from "node:assert/strict";
-import { soxEncode } from "../../helpers/sox.ts";
-import { normaliseWords, wordErrorRate } from "../../helpers/wer.ts";
+import { soxEncode } from "../../../harness/sox.ts";
+import { normaliseWords, wordErrorRate } from "../../../harness/wer.ts";
 import { WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { jsonLines, loadJoe, oneText, runPython } from "./piper_fixtures.ts";
 

@@ -4,7 +4,7 @@
  * in Python at test time (cached by corpus, voice config and script). Every difference is printed.
  */
 import assert from "node:assert/strict";
-import { resolveRepoPath } from "../../helpers/sox.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
 import { cachedText, fingerprint, JOE_ONNX, jsonLines, loadJoe, requireJoeVoice, runPython } from "./piper_fixtures.ts";
 
 const CORPUS = resolveRepoPath("tests/workers/piper/fixtures/parity_corpus.txt");

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { resolveRepoPath } from "../../helpers/sox.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
 import { PiperAdapter } from "../../../workers/piper/piper_adapter.ts";
 import type { PiperModel } from "../../../workers/piper/piper_model.ts";
 

@@ -5,14 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { RedisServer } from "../../helpers/redis_server.ts";
-import { soxEncode } from "../../helpers/sox.ts";
-import { wordErrorRate } from "../../helpers/wer.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
+import { soxEncode } from "../../../harness/sox.ts";
+import { wordErrorRate } from "../../../harness/wer.ts";
 import type { AudioFrame } from "../../../proto/gen/tts.ts";
 import { FRAME_BYTES, WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { parseWorkerRecord, registryKeys } from "../../../shared/registry/worker_record.ts";
 import { chunk, collect, TestClient, waitFor } from "../runtime/worker_harness.ts";
-import { WorkerProcess } from "../../helpers/task_process.ts";
+import { WorkerProcess } from "../../../harness/task_process.ts";
 import { JOE_MODEL_ID, jsonLines, requireJoeVoice, runPython, VOICEPACKS_DIR } from "./piper_fixtures.ts";
 
 const TEXT = "Hello there. How can I help you today?";

@@ -4,7 +4,7 @@
  * our resampling), as the best normalized cross-correlation over small lags.
  */
 import assert from "node:assert/strict";
-import { resolveRepoPath } from "../../helpers/sox.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
 import { normalizePeak } from "../../../workers/piper/piper_model.ts";
 import { cachedText, fingerprint, JOE_ONNX, jsonLines, loadJoe, requireJoeVoice, runPython } from "./piper_fixtures.ts";
 

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { serveRoutes } from "../../shared/fetch/local_server.ts";
-import { taskCommand } from "../../helpers/task_process.ts";
+import { taskCommand } from "../../../harness/task_process.ts";
 import { fetchVoice } from "../../../workers/piper/voices_fetch.ts";
 import { PiperAdapter } from "../../../workers/piper/piper_adapter.ts";
 import { JOE_ONNX, requireJoeVoice, VOICEPACKS_DIR } from "./piper_fixtures.ts";
-import { resolveRepoPath } from "../../helpers/sox.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
 
 const VOICE_PATH = "/en/en_US/joe/medium";
 const JOE_DIR = JOE_ONNX.slice(0, JOE_ONNX.lastIndexOf("/"));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { parseWorkerRecord, registryKeys } from "../../../shared/registry/worker_record.ts";
 import { startTestWorker, TestClient } from "./worker_harness.ts";
 

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { WorkerRouter } from "../../../orchestrator/routing/worker_router.ts";
 import { WorkerDirectory } from "../../../shared/registry/directory.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
-import { WorkerProcess } from "../../helpers/task_process.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
+import { WorkerProcess } from "../../../harness/task_process.ts";
 import { waitFor } from "./worker_harness.ts";
 
 const MISSING = "piper-en-us-lessac-medium";

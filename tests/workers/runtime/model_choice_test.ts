@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { MockAdapter } from "../../../workers/mock/mock_adapter.ts";
 import { PiperAdapter } from "../../../workers/piper/piper_adapter.ts";
 import { chooseModel, StrictModelError } from "../../../workers/runtime/model_choice.ts";
-import { resolveRepoPath } from "../../helpers/sox.ts";
+import { resolveRepoPath } from "../../../harness/sox.ts";
 
 const JOE_DIR = resolveRepoPath("voicepacks/piper/en-us-joe-medium");
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { pinAdapterEnv } from "../../../workers/runtime/run_worker.ts";
-import { WorkerProcess } from "../../helpers/task_process.ts";
+import { WorkerProcess } from "../../../harness/task_process.ts";
 import { TestClient, waitFor } from "./worker_harness.ts";
 
 // A voicepacks folder that does not exist, inside the folder the task may read.

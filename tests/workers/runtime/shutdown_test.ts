@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import { Redis } from "ioredis";
-import { RedisServer } from "../../helpers/redis_server.ts";
+import { RedisServer } from "../../../harness/redis_server.ts";
 import { registryKeys } from "../../../shared/registry/worker_record.ts";
 import { MockAdapter } from "../../../workers/mock/mock_adapter.ts";
 import { slowAdapter } from "./slow_adapter.ts";

@@ -3,8 +3,8 @@ import {
   createPocketsphinxEngine,
   PocketsphinxUnavailableError,
 } from "../../../../orchestrator/asr/pocketsphinx/mod.ts";
-import { chunked, speak, type Voice } from "../../../helpers/speech.ts";
-import { wordErrorRate } from "../../../helpers/wer.ts";
+import { chunked, speak, type Voice } from "../../../../harness/speech.ts";
+import { wordErrorRate } from "../../../../harness/wer.ts";
 
 const TEXT = "I would like to book a table for two people tonight.";
 

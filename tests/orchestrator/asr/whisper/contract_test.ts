@@ -4,6 +4,6 @@
  * @module
  */
 import { asrEngineContract } from "../contract_suite.ts";
-import { loadTinyEn } from "./fixtures.ts";
+import { loadTinyEn } from "../../../../harness/whisper_fixtures.ts";
 
 asrEngineContract("whisper-tiny.en", () => loadTinyEn(), { maxWer: 0.15 });

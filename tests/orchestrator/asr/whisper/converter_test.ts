@@ -10,9 +10,9 @@ import * as ort from "onnxruntime-node";
 import { readOnnxMetadata } from "../../../../orchestrator/asr/whisper/onnx_metadata.ts";
 import { WhisperTokenizer } from "../../../../orchestrator/asr/whisper/tokenizer.ts";
 import { setupWhisperTinyEn } from "../../../../scripts/setup/whisper_model.ts";
-import { speak } from "../../../helpers/speech.ts";
-import { wordErrorRate } from "../../../helpers/wer.ts";
-import { loadTinyEn, referenceSource, REPO, SENTENCES, TINY_EN } from "./fixtures.ts";
+import { speak } from "../../../../harness/speech.ts";
+import { wordErrorRate } from "../../../../harness/wer.ts";
+import { loadTinyEn, referenceSource, REPO, SENTENCES, TINY_EN } from "../../../../harness/whisper_fixtures.ts";
 
 const CONVERTER = `${REPO}/scripts/whisper/ct2_to_onnx.py`;
 const VARIANT = `${REPO}/tests/orchestrator/asr/whisper/ct2_variant.py`;

@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { AsrInputError, type Transcript } from "../../../../orchestrator/asr/contract.ts";
 import { createWhisperEngine, WhisperModelError } from "../../../../orchestrator/asr/whisper/mod.ts";
-import { chunked, concat, silence, speak } from "../../../helpers/speech.ts";
-import { normaliseWords, wordErrorRate } from "../../../helpers/wer.ts";
-import { loadTinyEn, referenceTranscripts, REPO, SENTENCES } from "./fixtures.ts";
-import { soxEncode } from "../../../helpers/sox.ts";
+import { chunked, concat, silence, speak } from "../../../../harness/speech.ts";
+import { normaliseWords, wordErrorRate } from "../../../../harness/wer.ts";
+import { loadTinyEn, referenceTranscripts, REPO, SENTENCES } from "../../../../harness/whisper_fixtures.ts";
+import { soxEncode } from "../../../../harness/sox.ts";
 
 const say = async (text: string, voice: "piper-joe" | "flite-rms" = "piper-joe") =>
   (await speak({ text, voice, leadMs: 300, tailMs: 300 })).samples;

@@ -8,9 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { claimsTurn } from "../../../../orchestrator/session/backchannel.ts";
-import { babble, whiteNoise } from "../../../helpers/noise.ts";
-import { concat, silence, speak, VOICES } from "../../../helpers/speech.ts";
-import { loadTinyEn } from "./fixtures.ts";
+import { babble, whiteNoise } from "../../../../harness/noise.ts";
+import { concat, silence, speak, VOICES } from "../../../../harness/speech.ts";
+import { loadTinyEn } from "../../../../harness/whisper_fixtures.ts";
 
 const INTERRUPTIONS = [
   "Stop.",

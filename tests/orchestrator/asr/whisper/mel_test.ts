@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { LogMelExtractor, melWindow } from "../../../../orchestrator/asr/whisper/mel.ts";
-import { whiteNoise } from "../../../helpers/noise.ts";
-import { speak } from "../../../helpers/speech.ts";
-import { referenceSource, REPO } from "./fixtures.ts";
+import { whiteNoise } from "../../../../harness/noise.ts";
+import { speak } from "../../../../harness/speech.ts";
+import { referenceSource, REPO } from "../../../../harness/whisper_fixtures.ts";
 
 async function referenceMel(samples: Float32Array, nMels: number): Promise<{ data: Float32Array; frames: number }> {
   const { python } = await referenceSource();

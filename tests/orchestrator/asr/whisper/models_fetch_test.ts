@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { fetchWhisperModel } from "../../../../orchestrator/asr/whisper/fetch_model.ts";
 import { runModelsFetch } from "../../../../orchestrator/asr/whisper/models_fetch.ts";
 import { sha256File } from "../../../../shared/fetch/mod.ts";
-import { freePort } from "../../../helpers/ports.ts";
-import { speak } from "../../../helpers/speech.ts";
-import { wordErrorRate } from "../../../helpers/wer.ts";
-import { loadTinyEn, requireTinyEn, SENTENCES, TINY_EN } from "./fixtures.ts";
+import { freePort } from "../../../../harness/ports.ts";
+import { speak } from "../../../../harness/speech.ts";
+import { wordErrorRate } from "../../../../harness/wer.ts";
+import { loadTinyEn, requireTinyEn, SENTENCES, TINY_EN } from "../../../../harness/whisper_fixtures.ts";
 
 interface ServerOptions {
   /** Serve manifest.json (else 404 and an ETag with each file's SHA-256, as Hugging Face does). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { OnnxFormatError, readOnnxMetadata } from "../../../../orchestrator/asr/whisper/onnx_metadata.ts";
 import { locateModel, readModelInfo } from "../../../../orchestrator/asr/whisper/model_info.ts";
-import { MODELS_DIR, requireTinyEn } from "./fixtures.ts";
+import { MODELS_DIR, requireTinyEn } from "../../../../harness/whisper_fixtures.ts";
 
 Deno.test("encoder metadata is read without loading the graph and gives tiny.en's dims and ids", async () => {
   await requireTinyEn();

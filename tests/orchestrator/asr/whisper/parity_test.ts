@@ -7,9 +7,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { speak, type SpokenAudio, type Voice } from "../../../helpers/speech.ts";
-import { normaliseWords, wordErrorRate } from "../../../helpers/wer.ts";
-import { loadTinyEn, referenceTranscripts, SENTENCES } from "./fixtures.ts";
+import { speak, type SpokenAudio, type Voice } from "../../../../harness/speech.ts";
+import { normaliseWords, wordErrorRate } from "../../../../harness/wer.ts";
+import { loadTinyEn, referenceTranscripts, SENTENCES } from "../../../../harness/whisper_fixtures.ts";
 
 /** Corpus WER: all word errors over all reference words. */
 function corpusWer(pairs: Array<[string, string]>): number {

@@ -7,8 +7,8 @@ import type { TransportServer } from "../../../../orchestrator/transports/contra
 import { type LiveKitTransport, startLiveKitTransport } from "../../../../orchestrator/transports/livekit/transport.ts";
 import { mintUserToken, newRoomTicket } from "../../../../orchestrator/transports/livekit/tokens.ts";
 import { transportContractSuite, type TransportHarness } from "../contract_suite.ts";
-import { LiveKitServer } from "./livekit_server.ts";
-import { LiveKitTestUser } from "./test_user.ts";
+import { LiveKitServer } from "../../../../harness/livekit_server.ts";
+import { LiveKitTestUser } from "../../../../harness/livekit_test_user.ts";
 
 const servers = new WeakMap<TransportServer, { livekit: LiveKitServer; users: LiveKitTestUser[] }>();
 

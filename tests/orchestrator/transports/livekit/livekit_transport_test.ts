@@ -9,9 +9,9 @@ import type { SessionStart } from "../../../../shared/protocol/client_messages.t
 import type { AgentOutput, SessionAcceptor, SessionInput } from "../../../../orchestrator/transports/contract.ts";
 import { mintUserToken, newRoomTicket } from "../../../../orchestrator/transports/livekit/tokens.ts";
 import { type LiveKitTransport, startLiveKitTransport } from "../../../../orchestrator/transports/livekit/transport.ts";
-import { freePort } from "../../../helpers/ports.ts";
-import { LiveKitServer } from "./livekit_server.ts";
-import { LiveKitTestUser } from "./test_user.ts";
+import { freePort } from "../../../../harness/ports.ts";
+import { LiveKitServer } from "../../../../harness/livekit_server.ts";
+import { LiveKitTestUser } from "../../../../harness/livekit_test_user.ts";
 import { loudMs, tone, until } from "../audio_checks.ts";
 
 /** Sessions as the transport created them, with what each received. */

@@ -8,9 +8,9 @@ import { createConnectionDetailsHandler } from "../../../../orchestrator/http/co
 import type { SessionRequest } from "../../../../orchestrator/transports/contract.ts";
 import { createAuthenticator } from "../../../../orchestrator/transports/auth.ts";
 import { startLiveKitTransport } from "../../../../orchestrator/transports/livekit/transport.ts";
-import { freePort } from "../../../helpers/ports.ts";
-import { LiveKitServer } from "./livekit_server.ts";
-import { LiveKitTestUser } from "./test_user.ts";
+import { freePort } from "../../../../harness/ports.ts";
+import { LiveKitServer } from "../../../../harness/livekit_server.ts";
+import { LiveKitTestUser } from "../../../../harness/livekit_test_user.ts";
 
 Deno.test("token service: a browser's details lead into the agent's room with the options it asked for", async () => {
   const livekit = await LiveKitServer.start();

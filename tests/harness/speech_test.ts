@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { rms } from "../../shared/audio/pcm.ts";
-import { mixNoise } from "./noise.ts";
-import { speak, VOICES } from "./speech.ts";
-import { wordErrorRate } from "./wer.ts";
+import { mixNoise } from "../../harness/noise.ts";
+import { speak, VOICES } from "../../harness/speech.ts";
+import { wordErrorRate } from "../../harness/wer.ts";
 
 Deno.test("speak pads every voice with exactly the asked silence and caches the result", async () => {
   for (const voice of VOICES) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-const REPO_ROOT = new URL("../../", import.meta.url).pathname;
+const REPO_ROOT = new URL("../", import.meta.url).pathname;
 
 /** Absolute path of a file or folder given relative to the repository root. */
 export function resolveRepoPath(relative: string): string {

@@ -7,7 +7,7 @@
  */
 import { freePort } from "./ports.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
 
 /** The argv of a deno.json task (`deno run ... file.ts`), with `deno` resolved to this Deno binary. */
 export function taskCommand(task: string): string[] {

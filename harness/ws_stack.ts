@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { orchestratorConfigSchema } from "../../../shared/config/orchestrator.ts";
-import { float32ToInt16 } from "../../../shared/audio/pcm.ts";
-import { type Orchestrator, startOrchestrator } from "../../../orchestrator/main.ts";
-import { VoiceWsClient } from "../../../shared/protocol/ws_client.ts";
-import { freePort } from "../../helpers/ports.ts";
-import { RedisServer } from "../../helpers/redis_server.ts";
-import { resolveRepoPath } from "../../helpers/sox.ts";
-import { WorkerProcess } from "../../helpers/task_process.ts";
+import { orchestratorConfigSchema } from "../shared/config/orchestrator.ts";
+import { float32ToInt16 } from "../shared/audio/pcm.ts";
+import { type Orchestrator, startOrchestrator } from "../orchestrator/main.ts";
+import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
+import { freePort } from "./ports.ts";
+import { RedisServer } from "./redis_server.ts";
+import { resolveRepoPath } from "./sox.ts";
+import { WorkerProcess } from "./task_process.ts";
 
 /** The voice every end-to-end test speaks with. */
 export const JOE = "piper-en-us-joe-medium";

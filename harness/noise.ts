@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { rms } from "../../shared/audio/pcm.ts";
+import { rms } from "../shared/audio/pcm.ts";
 import { seededRandom as random } from "./random.ts";
 import { speak, type SpokenAudio, type Voice } from "./speech.ts";
 

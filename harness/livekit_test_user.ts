@@ -6,21 +6,17 @@
  * @module
  */
 import type { AudioSource, Room } from "@livekit/rtc-node";
-import type { ClientMessage } from "../../../../shared/protocol/client_messages.ts";
-import {
-  type ServerEvent,
-  ServerEventSchema,
-  type ServerEventType,
-} from "../../../../shared/protocol/server_events.ts";
+import type { ClientMessage } from "../shared/protocol/client_messages.ts";
+import { type ServerEvent, ServerEventSchema, type ServerEventType } from "../shared/protocol/server_events.ts";
 import {
   CLOSE_TOPIC,
   CONTROL_TOPIC,
   encodeJson,
   EVENTS_TOPIC,
   parseCloseNotice,
-} from "../../../../shared/protocol/data_channel.ts";
-import { PartAssembler, PARTS_TOPIC } from "../../../../shared/protocol/packet_parts.ts";
-import { loadRtc, type Rtc } from "../../../../orchestrator/transports/livekit/rtc.ts";
+} from "../shared/protocol/data_channel.ts";
+import { PartAssembler, PARTS_TOPIC } from "../shared/protocol/packet_parts.ts";
+import { loadRtc, type Rtc } from "../orchestrator/transports/livekit/rtc.ts";
 
 /** An event with its arrival time. */
 export type TimedEvent = ServerEvent & { receivedAtMs: number };

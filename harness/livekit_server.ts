@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { findLivekitServer } from "../../../../scripts/setup/livekit.ts";
-import { freePort, freeUdpPort } from "../../../helpers/ports.ts";
+import { findLivekitServer } from "../scripts/setup/livekit.ts";
+import { freePort, freeUdpPort } from "./ports.ts";
 
 /** Test keys (the secret is ≥ 32 characters, or LiveKit logs an error). */
 export const TEST_LIVEKIT_KEY = "testkey";
