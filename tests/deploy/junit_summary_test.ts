@@ -42,7 +42,8 @@ Deno.test({ name: "ignored", ignore: true, fn() {} });
 `,
     );
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "--no-check", `--junit-path=${dir}/report.xml`, `${dir}/sample_test.ts`],
+      // The sample stands alone: the project's deno.json (its test permissions want -P) is not its config.
+      args: ["test", "--no-config", "--no-check", `--junit-path=${dir}/report.xml`, `${dir}/sample_test.ts`],
       env: { NO_COLOR: "1" },
       stdout: "null",
       stderr: "null",
