@@ -100,7 +100,13 @@ export class WorkerRegistration {
    */
   start(): Promise<boolean> {
     if (this.#redis || this.#stopped) return Promise.resolve(this.#registered);
-    this.#redis = openRegistryConnection({
+    this.#redis = this.#connect();
+    this.#schedule();
+    return this.#firstAttempt(this.#redis);
+  }
+
+  #connect(): Redis {
+    return openRegistryConnection({
       redisUrl: this.#options.redisUrl,
       logger: this.#log,
       role: "worker registration",
@@ -113,8 +119,6 @@ export class WorkerRegistration {
       onReady: () => void this.#write("plain"),
       onDown: () => this.#registered = false,
     });
-    this.#schedule();
-    return this.#firstAttempt(this.#redis);
   }
 
   async #firstAttempt(redis: Redis): Promise<boolean> {
@@ -226,9 +230,14 @@ export class WorkerRegistration {
     } catch (err) {
       if (/timed out/i.test((err as Error).message) && redis.status === "ready") {
         this.#problem(`Redis did not answer the heartbeat within ${this.heartbeatMs} ms: reconnecting`);
-        // The connection may be stuck behind a partition, where a polite close never completes: drop the socket as a
-        // reset would, so ioredis reconnects (with its backoff) and the next write knows at once whether Redis is there.
-        redis.stream?.destroy();
+        // The connection may be stuck behind a partition, where a polite close never completes (and a client whose
+        // socket was dropped there was seen never to reconnect): drop it and start a fresh client, which keeps
+        // trying every fraction of a beat and registers as soon as Redis answers again.
+        if (this.#redis === redis && !this.#stopped) {
+          this.#redis = this.#connect();
+          redis.stream?.destroy();
+          redis.disconnect();
+        }
         return this.#registered = false;
       }
       // A dropped connection is already logged by the connection; other failures (auth, OOM) once per message.

@@ -45,6 +45,11 @@ export interface ClusterWorker {
   process: HostProcess;
 }
 
+/** Redis's password: it listens on a network address, so it needs one (the services refuse otherwise). */
+export const REDIS_PASSWORD = "multihost-redis-password-0123456789";
+/** The shared secret of the worker gRPC link (workers listen beyond loopback). */
+export const WORKER_RPC_SECRET = "multihost-worker-rpc-secret-0123456789abcdef";
+
 /** The API key clients of the test orchestrators use. */
 export const ORCHESTRATOR_KEY = "multihost-client-key";
 
@@ -83,7 +88,7 @@ export class Cluster {
 
   /** `redis://` URL of the Redis on host A's control address. */
   get redisUrl(): string {
-    return `redis://${this.net.address("a", "control")}:${PORTS.redis}`;
+    return `redis://:${REDIS_PASSWORD}@${this.net.address("a", "control")}:${PORTS.redis}`;
   }
 
   /** Starts (or restarts) Redis on host A, bound to its control address only. */
@@ -95,8 +100,8 @@ export class Cluster {
       String(PORTS.redis),
       "--bind",
       this.net.address("a", "control"),
-      "--protected-mode",
-      "no",
+      "--requirepass",
+      REDIS_PASSWORD,
       "--save",
       "",
       "--appendonly",
@@ -137,6 +142,7 @@ export class Cluster {
       "    includes: [data0]",
       "redis:",
       `  address: ${this.net.address("a", "control")}:${PORTS.redis}`,
+      `  password: ${REDIS_PASSWORD}`,
       "room:",
       "  auto_create: true",
       "  empty_timeout: 60",
@@ -175,6 +181,7 @@ export class Cluster {
       WORKER_GRPC_PORT: String(PORTS.worker),
       WORKER_ADVERTISE_ADDRESS: address,
       REDIS_URL: this.redisUrl,
+      WORKER_RPC_SECRET,
       LOG_FORMAT: "text",
       ...(kind === "piper"
         ? { DEFAULT_MODEL: "piper-en-us-joe-medium", PRELOAD_MODEL_IDS: "piper-en-us-joe-medium" }
@@ -201,6 +208,7 @@ export class Cluster {
       ORCHESTRATOR_HEALTH_PORT: String(PORTS.orchestratorHealth),
       ORCHESTRATOR_API_KEYS: ORCHESTRATOR_KEY,
       REDIS_URL: this.redisUrl,
+      WORKER_RPC_SECRET,
       TTS_WORKER_ADDRESS: "",
       DEFAULT_MODEL: "piper-en-us-joe-medium",
       ASR_ENGINE: "whisper",
@@ -284,7 +292,7 @@ export async function redisPing(host: string, port: number = PORTS.redis): Promi
   try {
     const conn = await Deno.connect({ hostname: host, port });
     try {
-      await conn.write(new TextEncoder().encode("PING\r\n"));
+      await conn.write(new TextEncoder().encode(`AUTH ${REDIS_PASSWORD}\r\nPING\r\n`));
       const buf = new Uint8Array(64);
       const n = await Promise.race([conn.read(buf), new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
       return n !== null && new TextDecoder().decode(buf.subarray(0, n)).includes("PONG");

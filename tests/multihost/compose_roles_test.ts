@@ -10,6 +10,7 @@ const ENV = [
   "CORE_HOST_IP=10.9.0.11",
   "LIVEKIT_NODE_IP=10.9.0.12",
   "REDIS_PASSWORD=test-password",
+  "WORKER_RPC_SECRET=test-worker-rpc-secret-0123456789abcdef",
   "LIVEKIT_API_KEY=key",
   "LIVEKIT_API_SECRET=secret-secret-secret-secret-secret-0",
   "ORCHESTRATOR_UPSTREAMS=10.9.0.11:8080 10.9.0.12:8080",

@@ -9,7 +9,7 @@ import { float32ToInt16 } from "../../shared/audio/pcm.ts";
 import { writeWav } from "../../shared/audio/wav.ts";
 import { concat, silence, speak } from "../helpers/speech.ts";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
-import { Cluster, type ClusterOrchestrator } from "./cluster.ts";
+import { Cluster, type ClusterOrchestrator, ORCHESTRATOR_KEY, PORTS } from "./cluster.ts";
 import { sessionsOpen } from "./cluster.ts";
 import { waitUntil } from "./host_process.ts";
 
@@ -26,8 +26,15 @@ Deno.test({
     await using cluster = await Cluster.create(["a", "b", "c"]);
     await cluster.startRedis();
     await cluster.startWorker("c", "mock");
-    // Development mode (no keys): the page's own origin may ask for connection details, as on a single host.
-    const env = { DEFAULT_MODEL: "mock-440hz", ORCHESTRATOR_API_KEYS: "" };
+    // A public page (WEB_PUBLIC): whoever loads it from the edge's origin may talk, as on a public deployment.
+    const origin = `http://${cluster.net.address("a")}:${PORTS.caddy}`;
+    const env = {
+      DEFAULT_MODEL: "mock-440hz",
+      WEB_PUBLIC: "true",
+      PUBLIC_ORIGIN: origin,
+      // The page gets a short-lived session token from connection details; both orchestrators accept it.
+      ORCHESTRATOR_TOKEN_SECRET: "multihost-token-secret-0123456789abcdef0123",
+    };
     const orchestrators = [await cluster.startOrchestrator("a", env), await cluster.startOrchestrator("b", env)];
     const edge = await cluster.startCaddy("a", ["a", "b"]);
     // The microphone says one sentence every few seconds, over and over.
@@ -38,7 +45,7 @@ Deno.test({
     // least_conn sends the page to B.
     const [a, b] = orchestrators;
     const open = async () => {
-      const client = await VoiceWsClient.connect(edge.wsUrl, {});
+      const client = await VoiceWsClient.connect(edge.wsUrl, { credential: ORCHESTRATOR_KEY });
       await client.start();
       return client;
     };

@@ -11,7 +11,7 @@ import { WorkersBusyError } from "../../orchestrator/routing/capacity.ts";
 import type { RoutingPolicyName } from "../../orchestrator/routing/policy.ts";
 import { WorkerRouter } from "../../orchestrator/routing/worker_router.ts";
 import { WorkerDirectory } from "../../shared/registry/directory.ts";
-import { Cluster, type ClusterWorker } from "./cluster.ts";
+import { Cluster, type ClusterWorker, WORKER_RPC_SECRET } from "./cluster.ts";
 import { waitUntil } from "./host_process.ts";
 
 const MODEL = "mock-440hz";
@@ -22,7 +22,12 @@ async function routerOn(cluster: Cluster, policy: RoutingPolicyName): Promise<Wo
   const directory = new WorkerDirectory({ redisUrl: cluster.redisUrl, refreshMs: 200 });
   await directory.start();
   await waitUntil("the router's directory to list the workers", () => directory.list().length === 3);
-  const router = new WorkerRouter({ directory, policy, defaultModel: MODEL });
+  const router = new WorkerRouter({
+    directory,
+    policy,
+    defaultModel: MODEL,
+    security: { rpcSecret: WORKER_RPC_SECRET },
+  });
   const close = router.close.bind(router);
   router.close = async () => {
     await close();
