@@ -16,6 +16,7 @@ import { setupLogging } from "../shared/log/setup.ts";
 import type { AsrEngine } from "./asr/contract.ts";
 import { type HealthServer, type ReadinessCheck, startHealthServer } from "./http/health_server.ts";
 import { type PublicServer, startPublicServer } from "./http/public_server.ts";
+import { startAgentDispatch } from "./dispatch/start.ts";
 import { createWebSide } from "./http/web_side.ts";
 import { wantsGpuMetrics } from "../shared/config/common.ts";
 import { GpuSampler } from "../shared/metrics/gpu.ts";
@@ -114,11 +115,12 @@ export async function startOrchestrator(
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
   });
   const livekit = await startLiveKitFromConfig(config, manager.accept, countError);
+  const dispatch = startAgentDispatch(config, livekit, () => manager.size);
   const publicServer = await startPublicServer({
     hostname: config.ORCHESTRATOR_HOST,
     port: config.ORCHESTRATOR_WS_PORT,
     upgrade: websocket.upgrade,
-    web: createWebSide(config, { authenticator, livekit }),
+    web: createWebSide(config, { authenticator, livekit, dispatcher: dispatch?.dispatcher }),
   });
 
   const checks: ReadinessCheck[] = [
@@ -153,6 +155,7 @@ export async function startOrchestrator(
         // Outside in: no new connections, then the sessions, then what they used.
         const steps: Array<[string, () => unknown]> = [
           ["websocket transport", () => websocket.close()],
+          ["LiveKit agent worker", () => dispatch?.worker.close()],
           ["livekit transport", () => livekit?.close()],
           ["public port", () => publicServer.close()],
           ["sessions", () => manager.endAll()],

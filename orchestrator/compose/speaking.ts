@@ -47,6 +47,8 @@ export async function buildSpeaking(config: OrchestratorConfig, parts: { router?
       policy: config.ROUTING_POLICY,
       defaultModel: config.DEFAULT_MODEL,
       security: workerLinkSecurity(config),
+      stallTimeoutMs: config.TTS_STALL_TIMEOUT_MS,
+      keepaliveMs: config.TTS_KEEPALIVE_MS,
     });
   }
   const tts = router;

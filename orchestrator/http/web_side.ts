@@ -12,7 +12,7 @@
  */
 import { DEFAULT_TRUSTED_PROXIES, type OrchestratorConfig } from "../../shared/config/orchestrator.ts";
 import type { Authenticator } from "../transports/auth.ts";
-import type { LiveKitTransport } from "../transports/livekit/transport.ts";
+import type { LiveKitTransport, RoomDispatcher } from "../transports/livekit/transport.ts";
 import type { ConnectionDetailsOptions } from "./connection_details.ts";
 import { TrustedProxies } from "./request_origin.ts";
 import { createWebHandler, DEFAULT_WEB_ROOT, type WebHandler } from "./web_routes.ts";
@@ -32,7 +32,13 @@ export type WebSideConfig =
 /** Builds the routes; `livekit` is the running LiveKit transport, or null when LiveKit is not configured. */
 export function createWebSide(
   config: WebSideConfig,
-  parts: { authenticator: Authenticator; livekit: LiveKitTransport | null; webRoot?: string | null },
+  parts: {
+    authenticator: Authenticator;
+    livekit: LiveKitTransport | null;
+    webRoot?: string | null;
+    /** Who puts an agent into a new room; default the LiveKit transport itself (LiveKit agent dispatch may replace it). */
+    dispatcher?: RoomDispatcher;
+  },
 ): WebHandler {
   let details: ConnectionDetailsOptions = {
     authenticator: parts.authenticator,
@@ -50,7 +56,7 @@ export function createWebSide(
         credentials: { apiKey: config.LIVEKIT_API_KEY, apiSecret: config.LIVEKIT_API_SECRET },
         internalUrl: livekit.url,
         publicUrl: config.LIVEKIT_PUBLIC_URL ? String(config.LIVEKIT_PUBLIC_URL).replace(/\/$/, "") : undefined,
-        dispatcher: livekit,
+        dispatcher: parts.dispatcher ?? livekit,
       },
     };
   }

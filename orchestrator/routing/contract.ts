@@ -54,6 +54,11 @@ export interface SpeechStreamOptions {
 /** Chooses workers and opens speech streams on them. One per orchestrator process. */
 export interface TtsRouter {
   openStream(options: SpeechStreamOptions): Promise<SpeechStream>;
+  /**
+   * Why no new session can get a worker now because every eligible worker is at its session limit, or null when one
+   * has room (or nothing is known). Sessions are refused with `busy` while it says so.
+   */
+  busy(modelId?: string): string | null;
   /** The orchestrator session is over: ends its worker sessions (their model references) on every worker. */
   endSession(sessionId: string): Promise<void>;
   /** Workers the router can use now (for /health and metrics). */

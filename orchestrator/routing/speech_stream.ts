@@ -29,7 +29,11 @@ export class RoutedSpeechStream implements SpeechStream {
   readonly #ledger = new TextLedger();
   readonly #queue = new FrameQueue({
     hold: () => this.#call?.pauseDelivery(),
-    release: () => this.#call?.resumeDelivery(),
+    release: () => {
+      this.#call?.resumeDelivery();
+      // The worker may have gone silent while it was held back (a cut link says nothing): watch it again.
+      this.#armStallWatch();
+    },
   });
   readonly #avoid = new Set<string>();
   /** Sequence number of the last frame handed to the consumer. */
@@ -298,7 +302,8 @@ export class RoutedSpeechStream implements SpeechStream {
     const call = this.#call, placement = this.#placement;
     const ms = this.#stallWatch.ms;
     this.#stallWatch.arm({
-      alive: async () => !!placement && await placement.channel.health.check(this.#host.controlTimeoutMs),
+      // A worker behind a cut link never answers: wait no longer than the stall itself for its health check.
+      alive: async () => !!placement && await placement.channel.health.check(Math.min(this.#host.controlTimeoutMs, ms)),
       current: () => this.#call === call && !this.#done,
       busy: () => {
         log.info("no audio for {ms} ms from {worker}, which answers its health check: still waiting", {

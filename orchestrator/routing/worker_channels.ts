@@ -28,10 +28,16 @@ export interface WorkerChannel {
 export class WorkerChannels {
   readonly #channels = new Map<string, WorkerChannel>();
 
-  /** `onHealth` hears every health change of every channel's worker; `security` is the same for every worker. */
+  /**
+   * `onHealth` hears every health change of every channel's worker; `security` is the same for every worker.
+   * `keepaliveMs` is the gRPC ping period while a channel has calls (its health watch always is one); a ping unanswered
+   * for `keepaliveMs` (at least 1 s, at most 5 s: a host whose CPU is saturated answers late and must not look dead)
+   * closes the connection, so a worker behind a cut link counts as unreachable within about `keepaliveMs` + that.
+   */
   constructor(
     readonly onHealth: (address: string, status: WorkerHealth) => void,
     readonly security: WorkerLinkSecurity = {},
+    readonly keepaliveMs = 15_000,
   ) {}
 
   /** Addresses with an open channel. */
@@ -51,8 +57,8 @@ export class WorkerChannels {
       const client = new TTSServiceClient(address, credentials.createInsecure(), {
         interceptors: rpcSecretInterceptors(this.security.rpcSecret),
         // Detect a silently dead peer (no RST, e.g. a frozen host) without waiting for TCP timeouts.
-        "grpc.keepalive_time_ms": 15_000,
-        "grpc.keepalive_timeout_ms": 5_000,
+        "grpc.keepalive_time_ms": this.keepaliveMs,
+        "grpc.keepalive_timeout_ms": Math.min(5_000, Math.max(1_000, this.keepaliveMs)),
         "grpc.keepalive_permit_without_calls": 0,
         // Streams can be long: never cap total response size.
         "grpc.max_receive_message_length": 4 * 1024 * 1024,

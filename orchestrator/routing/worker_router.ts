@@ -12,6 +12,7 @@ import { getLogger } from "../../shared/log/mod.ts";
 import type { WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
 import { WorkerDirectory } from "../../shared/registry/directory.ts";
 import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
+import { busyVerdict, isFullRefusal, WorkersBusyError } from "./capacity.ts";
 import type { SpeechStream, SpeechStreamOptions, TtsRouter } from "./contract.ts";
 import type { WorkerHealth } from "./health_watch.ts";
 import { createRoutingPolicy } from "./policies/mod.ts";
@@ -44,6 +45,8 @@ export interface WorkerRouterOptions {
   maxFailovers?: number;
   /** The call credential for the worker link (`WORKER_RPC_SECRET`). */
   security?: WorkerLinkSecurity;
+  /** gRPC ping period to workers in use (`TTS_KEEPALIVE_MS`), default 15 s; see {@linkcode WorkerChannels}. */
+  keepaliveMs?: number;
 }
 
 /** No worker can take a stream; the message says why (model, workers seen, last error). */
@@ -83,7 +86,11 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     this.stallTimeoutMs = options.stallTimeoutMs ?? 5000;
     this.maxFailovers = options.maxFailovers ?? 3;
     this.sessions = new WorkerSessions(options.startSessionTimeoutMs ?? 30_000);
-    this.channels = new WorkerChannels((address, status) => this.#onHealth(address, status), options.security);
+    this.channels = new WorkerChannels(
+      (address, status) => this.#onHealth(address, status),
+      options.security,
+      options.keepaliveMs,
+    );
     if (this.#directory) this.#unsubscribe.push(this.#directory.on("leave", (record) => this.#onLeave(record)));
   }
 
@@ -99,6 +106,11 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     const stream = await RoutedSpeechStream.open(this, request);
     this.#streams.add(stream);
     return stream;
+  }
+
+  busy(modelId = ""): string | null {
+    const model = modelId || this.#defaultModel;
+    return busyVerdict(this.#candidates(model), describeModel(model))?.message ?? null;
   }
 
   async endSession(sessionId: string): Promise<void> {
@@ -141,11 +153,18 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   async place(request: RoutedStreamRequest, avoid: ReadonlySet<string>): Promise<Placement> {
     const tried = new Set<string>();
     const failures: string[] = [];
+    let refusedFull = 0;
+    // Every worker full: say so now rather than asking each of them to refuse.
+    const busy = busyVerdict(this.#candidates(request.modelId), describeModel(request.modelId));
+    if (busy) throw busy;
     while (true) {
       let candidates = this.#candidates(request.modelId).filter((c) => !tried.has(c.address));
       // Avoid the workers that already failed this stream, unless nothing else is left.
       const fresh = candidates.filter((c) => !avoid.has(c.address));
       if (fresh.length) candidates = fresh;
+      if (!candidates.length && refusedFull && refusedFull === failures.length) {
+        throw new WorkersBusyError(`every TTS worker refused the session as full: ${failures.join("; ")}`);
+      }
       if (!candidates.length) throw new NoWorkerAvailableError(this.#noWorkerMessage(request.modelId, failures));
       const sticky = this.#sticky.get(request.sessionId);
       const chosen = candidates.find((c) => c.name === sticky && !avoid.has(c.address)) ??
@@ -162,6 +181,7 @@ export class WorkerRouter implements TtsRouter, StreamHost {
           throw new NoWorkerAvailableError(`worker ${chosen.name} refused the session: ${describeError(error)}`);
         }
         tried.add(chosen.address);
+        if (isFullRefusal(error)) refusedFull++;
         failures.push(`${chosen.name}: ${describeError(error)}`);
         log.warn("could not start a session on worker {worker}: {error}; trying another", {
           worker: chosen.name,
@@ -247,7 +267,7 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     const registry = this.#directory
       ? `${listed.length} worker(s) in the registry, ${healthy} healthy${outage}`
       : "no registry";
-    const model = modelId ? `model "${modelId}"` : "the default model";
+    const model = describeModel(modelId);
     const fallback = this.#staticAddress ? `static TTS_WORKER_ADDRESS ${this.#staticAddress}` : "no TTS_WORKER_ADDRESS";
     const tried = failures.length ? `; tried ${failures.join("; ")}` : "";
     const models = [...new Set(listed.flatMap((record) => record.availableModels))].sort();
@@ -270,6 +290,10 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     }
     if (record.address !== this.#staticAddress) this.channels.retire(record.address);
   }
+}
+
+function describeModel(modelId: string): string {
+  return modelId ? `model "${modelId}"` : "the default model";
 }
 
 function staticName(address: string): string {

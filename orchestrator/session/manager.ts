@@ -148,6 +148,8 @@ export class SessionManager {
     }
     const inputSampleRate = start.audio?.sampleRate ?? 16_000;
     const model = start.model || options.turn.defaultModel;
+    const busy = options.router.busy(model);
+    if (busy) throw new SessionRejectedError("busy", busy, CloseCode.tryAgainLater);
     const voice = {
       speakerId: start.voice ?? start.options?.speakerId,
       speed: start.options?.speed,

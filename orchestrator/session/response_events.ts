@@ -7,6 +7,7 @@
  */
 import { FRAME_MS } from "../../shared/audio/format.ts";
 import type { OrchestratorMetrics } from "../metrics/orchestrator_metrics.ts";
+import { WorkersBusyError } from "../routing/capacity.ts";
 import type { ServerEvent } from "../../shared/protocol/server_events.ts";
 import type { AgentResponse, ResponseListener } from "./agent_response.ts";
 import type { TurnEvent } from "./turn_state.ts";
@@ -89,6 +90,10 @@ export function endEvent(response: AgentResponse, outcome: ResponseOutcome, hear
       };
     case "failed": {
       // The detail (upstream URLs, host names, worker errors) goes to the log only; the client gets a fixed text.
+      // Every worker full: the client hears `busy` and may try again, as it would at session start.
+      if (outcome.error instanceof WorkersBusyError) {
+        return { type: "error", code: "busy", message: outcome.error.message, fatal: false };
+      }
       const code = outcome.kind === "responder" ? "responder_failed" : "tts_failed";
       const limited = outcome.error instanceof ResponderError && outcome.error.kind === "rate_limited";
       const message = limited ? "too many turns for this credential; wait a moment" : CLIENT_MESSAGES[code];

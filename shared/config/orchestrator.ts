@@ -123,6 +123,10 @@ export const orchestratorFields = z.object({
   TTS_WORKER_ADDRESS: hostPortField("127.0.0.1:7002"),
   // Unset: each worker's own default, whatever it really serves (a worker falls back when its voice is missing).
   DEFAULT_MODEL: modelIdField(""),
+  /** No worker audio for this long while audio is due (and no health answer as long) moves the speech elsewhere. */
+  TTS_STALL_TIMEOUT_MS: msField(5000, 100),
+  /** gRPC ping period to the workers in use; a silent link (cut, frozen host) is noticed within about two. */
+  TTS_KEEPALIVE_MS: msField(15_000, 100),
   PACER_LEAD_MS: intField(60, { min: 0, max: 2000, unit: "ms" }),
   LIVEKIT_URL: urlField(undefined, ["ws", "wss", "http", "https"]),
   LIVEKIT_API_KEY: stringField(),
@@ -149,6 +153,10 @@ export const orchestratorFields = z.object({
   ),
   /** `true`: user and agent transcripts are written to the log at info (default: never). */
   TRANSCRIPT_LOG: boolField(false),
+  /** Register with LiveKit as an agent worker of this name and let LiveKit dispatch rooms; unset: join rooms here. */
+  LIVEKIT_AGENT_NAME: stringField(),
+  /** Rooms and sessions at which this orchestrator reports itself full to LiveKit's dispatch. */
+  LIVEKIT_AGENT_CAPACITY: intField(20, { min: 1, max: 10_000 }),
 });
 
 type OrchestratorFields = z.output<typeof orchestratorFields>;

@@ -66,6 +66,8 @@ export const CloseCode = {
   internalError: 1011,
   /** No or bad credentials. */
   unauthorized: 4001,
+  /** Every TTS worker is at its session limit: try again later (RFC 6455's 1013). */
+  tryAgainLater: 1013,
   /** The key already holds its maximum number of sessions, or the server is full. */
   tooManySessions: 4029,
   /** No `session.start` in time. */
@@ -77,6 +79,7 @@ export type ErrorCode =
   | "unauthorized"
   | "too_many_sessions"
   | "server_full"
+  | "busy"
   | "start_timeout"
   | "bad_json"
   | "bad_message"

@@ -19,6 +19,10 @@ export interface RegistryConnectionOptions {
   role: string;
   /** Longest wait between reconnect attempts, ms. */
   maxBackoffMs?: number;
+  /** How long one connect attempt may take, ms (default 2000). */
+  connectTimeoutMs?: number;
+  /** Commands not answered within this many ms fail with "Command timed out" (default: never). */
+  commandTimeoutMs?: number;
   /** Called each time the connection becomes ready (first connect and every reconnect). */
   onReady?: () => void;
   /** Called when an established connection is lost. */
@@ -35,7 +39,8 @@ export function openRegistryConnection(options: RegistryConnectionOptions): Redi
   const redis = new Redis(options.redisUrl, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
+    connectTimeout: options.connectTimeoutMs ?? 2000,
+    commandTimeout: options.commandTimeoutMs,
     // Exponential from 50 ms, capped: reconnect quickly after a short blip, without hammering a long outage.
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxBackoff),
     // After a failover the old primary answers READONLY; reconnecting finds the new one.

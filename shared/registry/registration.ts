@@ -100,16 +100,25 @@ export class WorkerRegistration {
    */
   start(): Promise<boolean> {
     if (this.#redis || this.#stopped) return Promise.resolve(this.#registered);
-    this.#redis = openRegistryConnection({
+    this.#redis = this.#connect();
+    this.#schedule();
+    return this.#firstAttempt(this.#redis);
+  }
+
+  #connect(): Redis {
+    return openRegistryConnection({
       redisUrl: this.#options.redisUrl,
       logger: this.#log,
       role: "worker registration",
+      // A partition says nothing (no reset): a heartbeat that gets no answer within a beat means a dead link, and
+      // reconnect attempts every fraction of a beat let the worker rejoin about one beat after the link heals.
+      commandTimeoutMs: this.heartbeatMs,
+      connectTimeoutMs: Math.min(2000, this.heartbeatMs),
+      maxBackoffMs: Math.min(2000, Math.max(50, this.heartbeatMs / 4)),
       // Re-register the moment the connection is back instead of waiting for the next tick.
       onReady: () => void this.#write("plain"),
       onDown: () => this.#registered = false,
     });
-    this.#schedule();
-    return this.#firstAttempt(this.#redis);
   }
 
   async #firstAttempt(redis: Redis): Promise<boolean> {
@@ -219,6 +228,18 @@ export class WorkerRegistration {
       this.#lastProblem = "";
       return true;
     } catch (err) {
+      if (/timed out/i.test((err as Error).message) && redis.status === "ready") {
+        this.#problem(`Redis did not answer the heartbeat within ${this.heartbeatMs} ms: reconnecting`);
+        // The connection may be stuck behind a partition, where a polite close never completes (and a client whose
+        // socket was dropped there was seen never to reconnect): drop it and start a fresh client, which keeps
+        // trying every fraction of a beat and registers as soon as Redis answers again.
+        if (this.#redis === redis && !this.#stopped) {
+          this.#redis = this.#connect();
+          redis.stream?.destroy();
+          redis.disconnect();
+        }
+        return this.#registered = false;
+      }
       // A dropped connection is already logged by the connection; other failures (auth, OOM) once per message.
       if (redis.status === "ready") this.#problem(`registry write failed: ${(err as Error).message}`);
       return this.#registered = false;

@@ -25,7 +25,13 @@ export interface BrowserSession {
 /** Launches Chromium whose microphone plays `wavPath` once. */
 export async function openBrowser(
   wavPath: string,
-  options: { colorScheme?: "dark" | "light" } = {},
+  options: {
+    colorScheme?: "dark" | "light";
+    /** Play the file over and over instead of once. */
+    loop?: boolean;
+    /** More Chromium switches (e.g. `--unsafely-treat-insecure-origin-as-secure=` for a plain-http test page). */
+    extraArgs?: string[];
+  } = {},
 ): Promise<BrowserSession> {
   if (!(await Deno.stat(CHROMIUM).then(() => true, () => false))) {
     throw new Error(`no Chromium at ${CHROMIUM}: run \`deno task setup\` (apt package chromium)`);
@@ -43,10 +49,11 @@ export async function openBrowser(
       "--disable-sync",
       "--use-fake-ui-for-media-stream",
       "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${wavPath}%noloop`,
+      `--use-file-for-fake-audio-capture=${wavPath}${options.loop ? "" : "%noloop"}`,
       "--autoplay-policy=no-user-gesture-required",
       // LiveKit advertises 127.0.0.1; keep Chromium's own candidates plain addresses too.
       "--disable-features=WebRtcHideLocalIpsWithMdns",
+      ...options.extraArgs ?? [],
     ],
   });
   const context = await browser.newContext({

@@ -23,6 +23,13 @@ export type ClientStatus = "idle" | "connecting" | "live" | "reconnecting" | "en
 /** How long joining, and then being greeted by the agent, may take before falling back. */
 const CONNECT_TIMEOUT_MS = 10_000;
 const GREETING_TIMEOUT_MS = 10_000;
+/** Waits before each attempt to get a new session after the server side went away (about 15 s in all). */
+const REJOIN_DELAYS_MS = [0, 250, 500, 1000, 2000, 4000, 8000];
+/**
+ * Close codes that mean the server side went away (its host died, it restarted, the agent left) rather than that this
+ * session was refused: the page asks for a new session, which the load balancer places on a live server.
+ */
+const SERVER_LOST_CODES = new Set([1001, 1006, 1011, 1012, 1014]);
 
 /** Reports to the page. */
 export interface ClientListener {
@@ -45,6 +52,9 @@ export class VoiceClient {
   #greeting: { resolve: () => void; reject: (error: Error) => void } | null = null;
   /** A fatal error event received while connecting. */
   #refusal: string | null = null;
+  /** What the running conversation was started with (a rejoin starts the same way). */
+  #options: { deviceId: string; transport: TransportChoice; session?: StartOptions } | null = null;
+  #rejoining = false;
 
   constructor(listener: ClientListener) {
     this.#listener = listener;
@@ -59,6 +69,7 @@ export class VoiceClient {
     this.#setStatus("connecting");
     this.conversation.sessionId = "";
     this.#refusal = null;
+    this.#options = options;
     try {
       this.#graph ??= new AudioGraph();
       await this.#graph.resume();
@@ -170,10 +181,53 @@ export class VoiceClient {
   }
 
   #onClosed(info: CloseInfo): void {
-    // A link that closes while another is being tried (the fallback) is not the end of the conversation.
-    if (this.status === "connecting" || this.status === "idle") return;
+    // A link that closes while another is being tried (the fallback, a rejoin) is not the end of the conversation.
+    if (this.status === "connecting" || this.status === "idle" || this.#rejoining) return;
+    if (this.status !== "ending" && SERVER_LOST_CODES.has(info.code) && this.#options) {
+      void this.#rejoin(info);
+      return;
+    }
     if (this.status !== "ending" && info.code !== 1000) this.#listener.onError(describeClose(info));
     void this.#teardown();
+  }
+
+  /**
+   * The server side went away mid-conversation: get a new session the way the first one was got (connection details,
+   * through the load balancer, to a live server), and say that it is a new one.
+   */
+  async #rejoin(lost: CloseInfo): Promise<void> {
+    this.#rejoining = true;
+    this.#setStatus("reconnecting");
+    const old = this.link;
+    this.link = null;
+    await old?.close().catch(() => {});
+    const previous = this.conversation.sessionId;
+    let lastError: unknown = null;
+    try {
+      for (const delay of REJOIN_DELAYS_MS) {
+        await new Promise((r) => setTimeout(r, delay));
+        if (this.status !== "reconnecting") return; // stopped meanwhile
+        this.conversation.sessionId = "";
+        this.#refusal = null;
+        try {
+          const details = await fetchDetails(this.#options!.session ?? {});
+          this.link = await this.#connect(details, this.#options!);
+          this.#setStatus("live");
+          this.#listener.onNotice(
+            `${describeClose(lost)} Reconnected: this is a new session (${this.conversation.sessionId.slice(0, 8)}` +
+              `${previous ? `, was ${previous.slice(0, 8)}` : ""}); the agent does not remember what was said before.`,
+          );
+          return;
+        } catch (error) {
+          lastError = error;
+          if (error instanceof ServerRefusal) break;
+        }
+      }
+      this.#listener.onError(`${describeClose(lost)} Reconnecting failed: ${readable(lastError)}`);
+      await this.#teardown();
+    } finally {
+      this.#rejoining = false;
+    }
   }
 
   async #teardown(): Promise<void> {

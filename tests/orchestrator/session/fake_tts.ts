@@ -113,6 +113,13 @@ export class FakeTtsRouter implements TtsRouter {
     return Promise.resolve();
   }
 
+  /** What `busy()` answers: set it to make the fake's workers all full. */
+  busyReason: string | null = null;
+
+  busy(): string | null {
+    return this.busyReason;
+  }
+
   workers() {
     return [{
       name: "fake-worker",

@@ -78,6 +78,23 @@ Deno.test("websocket: a key holding its maximum of sessions is refused another w
   }
 });
 
+Deno.test("websocket: with every TTS worker full a new session is refused at once as busy (1013), later accepted", async () => {
+  const stack = await startFakeBackedServer({ apiKeys: [KEY] });
+  try {
+    stack.router.busyReason = "all 2 TTS worker(s) that can serve the default model are at their session limit";
+    const refused = await VoiceWsClient.connect(stack.server.url, { credential: KEY });
+    await assert.rejects(() => refused.start(), /busy.*session limit/);
+    assert.equal((await refused.closed).code, 1013);
+    assert.equal(stack.manager.size, 0);
+    stack.router.busyReason = null;
+    const accepted = await VoiceWsClient.connect(stack.server.url, { credential: KEY });
+    await accepted.start();
+    await accepted.close();
+  } finally {
+    await stack.close();
+  }
+});
+
 Deno.test("websocket: plain HTTP requests get 426 and a pointer to the protocol", async () => {
   const stack = await startFakeBackedServer({ apiKeys: [KEY] });
   try {
