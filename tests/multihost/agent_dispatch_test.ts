@@ -5,7 +5,7 @@
  * and a full one (`LIVEKIT_AGENT_CAPACITY`) gets none. Every user is greeted by an agent, wherever it runs.
  */
 import assert from "node:assert/strict";
-import { LiveKitTestUser } from "../orchestrator/transports/livekit/test_user.ts";
+import { LiveKitTestUser } from "../../harness/livekit_test_user.ts";
 import { Cluster, type ClusterOrchestrator, LIVEKIT_KEY, LIVEKIT_SECRET, ORCHESTRATOR_KEY } from "./cluster.ts";
 import { sessionsOpen } from "./cluster.ts";
 import { waitUntil } from "./host_process.ts";

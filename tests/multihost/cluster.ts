@@ -12,7 +12,7 @@
 import { findLivekitServer } from "../../scripts/setup/livekit.ts";
 import { WorkerDirectory } from "../../shared/registry/directory.ts";
 import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
-import { taskCommand } from "../helpers/task_process.ts";
+import { taskCommand } from "../../harness/task_process.ts";
 import { HostProcess, waitUntil } from "./host_process.ts";
 import { TestNetwork } from "./netns.ts";
 

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
 import { float32ToInt16 } from "../../shared/audio/pcm.ts";
-import { speak } from "../helpers/speech.ts";
+import { speak } from "../../harness/speech.ts";
 import { Cluster, type ClusterOrchestrator, ORCHESTRATOR_KEY } from "./cluster.ts";
 import { sessionsOpen } from "./cluster.ts";
 import { waitUntil } from "./host_process.ts";

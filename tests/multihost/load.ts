@@ -18,8 +18,8 @@
 import { parseArgs } from "node:util";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
 import { float32ToInt16 } from "../../shared/audio/pcm.ts";
-import { speak } from "../helpers/speech.ts";
-import { LiveKitTestUser } from "../orchestrator/transports/livekit/test_user.ts";
+import { speak } from "../../harness/speech.ts";
+import { LiveKitTestUser } from "../../harness/livekit_test_user.ts";
 import { leaveBounded } from "./livekit_peer.ts";
 import { Cluster, type ClusterOrchestrator, LIVEKIT_KEY, LIVEKIT_SECRET, ORCHESTRATOR_KEY } from "./cluster.ts";
 import { sessionsOpen as sessionsOn } from "./cluster.ts";

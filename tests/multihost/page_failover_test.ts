@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { openBrowser, waitForPageEvent } from "../e2e/browser.ts";
 import { float32ToInt16 } from "../../shared/audio/pcm.ts";
 import { writeWav } from "../../shared/audio/wav.ts";
-import { concat, silence, speak } from "../helpers/speech.ts";
+import { concat, silence, speak } from "../../harness/speech.ts";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
 import { Cluster, type ClusterOrchestrator, ORCHESTRATOR_KEY, PORTS } from "./cluster.ts";
 import { sessionsOpen } from "./cluster.ts";

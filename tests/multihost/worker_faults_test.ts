@@ -10,8 +10,8 @@
 import assert from "node:assert/strict";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
 import { float32ToInt16 } from "../../shared/audio/pcm.ts";
-import { speak } from "../helpers/speech.ts";
-import { wordErrorRate } from "../helpers/wer.ts";
+import { speak } from "../../harness/speech.ts";
+import { wordErrorRate } from "../../harness/wer.ts";
 import { Cluster, type ClusterWorker, ORCHESTRATOR_KEY } from "./cluster.ts";
 import { waitUntil } from "./host_process.ts";
 
