@@ -22,12 +22,11 @@
  * @module
  */
 import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
-import { RedisServer } from "../harness/redis_server.ts";
+import { startPiperEchoStack } from "../harness/piper_echo_stack.ts";
 import { resolveRepoPath } from "../harness/sox.ts";
 import { speak, type SpokenAudio } from "../harness/speech.ts";
 import { noiseBurst } from "../harness/noise.ts";
-import { JOE, percentile, requireFixtures, toWire, until } from "../harness/ws_stack.ts";
-import { OrchestratorProcess, WorkerProcess } from "../harness/task_process.ts";
+import { percentile, toWire } from "../harness/ws_stack.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 12);
 const KEYS = Array.from({ length: 4 }, (_, i) => `bench-key-${i}`);
@@ -129,20 +128,8 @@ async function falseInterruptions(url: string, runs: number) {
 }
 
 if (import.meta.main) {
-  await requireFixtures();
-  const redis = await RedisServer.start();
-  const worker = WorkerProcess.start("run-tts-piper", { REDIS_URL: redis.url, DEFAULT_MODEL: JOE });
-  const orchestrator = OrchestratorProcess.start({
-    REDIS_URL: redis.url,
-    ORCHESTRATOR_API_KEYS: KEYS.join(","),
-    TTS_WORKER_ADDRESS: `127.0.0.1:${worker.port}`,
-    DEFAULT_MODEL: JOE,
-    RESPONDER: "echo",
-    LOG_LEVEL: "warning",
-  });
+  const { orchestrator, close } = await startPiperEchoStack(KEYS);
   try {
-    await until(() => /serving piper on/.test(worker.output), "the Piper worker", 120_000);
-    await orchestrator.ready(120_000);
     const load = Deno.loadavg();
     const results: Record<string, unknown> = {
       date: new Date().toISOString(),
@@ -165,9 +152,6 @@ if (import.meta.main) {
     await Deno.mkdir(resolveRepoPath("bench/results"), { recursive: true });
     await Deno.writeTextFile(resolveRepoPath("bench/results/barge_in.json"), JSON.stringify(results, null, 2));
   } finally {
-    orchestrator.kill("SIGTERM");
-    await orchestrator.close(false);
-    await worker.close();
-    await redis.dispose();
+    await close();
   }
 }

@@ -18,11 +18,11 @@
  */
 import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
 import type { TurnMetrics } from "../shared/protocol/server_events.ts";
-import { RedisServer } from "../harness/redis_server.ts";
+import { startPiperEchoStack } from "../harness/piper_echo_stack.ts";
+import type { OrchestratorProcess } from "../harness/task_process.ts";
 import { resolveRepoPath } from "../harness/sox.ts";
 import { speak } from "../harness/speech.ts";
-import { JOE, percentile, requireFixtures, toWire, until } from "../harness/ws_stack.ts";
-import { OrchestratorProcess, WorkerProcess } from "../harness/task_process.ts";
+import { percentile, toWire } from "../harness/ws_stack.ts";
 import { lineChart } from "./svg_plot.ts";
 
 const LIMIT_MS = 1_500;
@@ -122,21 +122,8 @@ function limitOf(over: Step | undefined, cores: number): string {
 }
 
 if (import.meta.main) {
-  await requireFixtures();
-  const redis = await RedisServer.start();
-  const worker = WorkerProcess.start("run-tts-piper", { REDIS_URL: redis.url, DEFAULT_MODEL: JOE });
-  const orchestrator = OrchestratorProcess.start({
-    REDIS_URL: redis.url,
-    ORCHESTRATOR_API_KEYS: KEYS.join(","),
-    TTS_WORKER_ADDRESS: `127.0.0.1:${worker.port}`,
-    DEFAULT_MODEL: JOE,
-    RESPONDER: "echo",
-    VAD_MIN_SILENCE_MS: "300",
-    LOG_LEVEL: "warning",
-  });
+  const { worker, orchestrator, close } = await startPiperEchoStack(KEYS, { VAD_MIN_SILENCE_MS: "300" });
   try {
-    await until(() => /serving piper on/.test(worker.output), "the Piper worker", 120_000);
-    await orchestrator.ready(120_000);
     const audio = await Promise.all(
       SENTENCES.map(async (text) =>
         (await speak({ text, voice: "piper-joe", leadMs: 300, tailMs: 900, sampleRate: 16_000 })).samples
@@ -196,9 +183,6 @@ if (import.meta.main) {
       }),
     );
   } finally {
-    orchestrator.kill("SIGTERM");
-    await orchestrator.close(false);
-    await worker.close();
-    await redis.dispose();
+    await close();
   }
 }

@@ -12,11 +12,10 @@
  * @module
  */
 import { VoiceWsClient } from "../shared/protocol/ws_client.ts";
-import { RedisServer } from "../harness/redis_server.ts";
+import { startPiperEchoStack } from "../harness/piper_echo_stack.ts";
 import { resolveRepoPath } from "../harness/sox.ts";
 import { whiteNoise } from "../harness/noise.ts";
-import { JOE, percentile, requireFixtures, toWire, until } from "../harness/ws_stack.ts";
-import { OrchestratorProcess, WorkerProcess } from "../harness/task_process.ts";
+import { percentile, toWire } from "../harness/ws_stack.ts";
 
 const KEYS = Array.from({ length: 16 }, (_, i) => `bench-key-${i}`); // a key may hold 8 sessions
 
@@ -108,22 +107,9 @@ async function capacity(url: string, healthUrl: string, pid: number, sessions: n
 }
 
 if (import.meta.main) {
-  await requireFixtures();
-  const redis = await RedisServer.start();
-  const worker = WorkerProcess.start("run-tts-piper", { REDIS_URL: redis.url, DEFAULT_MODEL: JOE });
-  const orchestrator = OrchestratorProcess.start({
-    REDIS_URL: redis.url,
-    ORCHESTRATOR_API_KEYS: KEYS.join(","),
-    TTS_WORKER_ADDRESS: `127.0.0.1:${worker.port}`,
-    DEFAULT_MODEL: JOE,
-    RESPONDER: "echo",
-    VAD_MIN_SILENCE_MS: "300",
-    LOG_LEVEL: "warning",
-  });
+  const { orchestrator, close } = await startPiperEchoStack(KEYS, { VAD_MIN_SILENCE_MS: "300" });
   const { url, healthUrl } = orchestrator;
   try {
-    await until(() => /serving piper on/.test(worker.output), "the Piper worker", 120_000);
-    await orchestrator.ready(120_000);
     const load = Deno.loadavg();
     console.log(
       `machine: ${navigator.hardwareConcurrency} cores, load average ${load.map((l) => l.toFixed(2)).join(" ")}`,
@@ -149,9 +135,6 @@ if (import.meta.main) {
     await Deno.mkdir(resolveRepoPath("bench/results"), { recursive: true });
     await Deno.writeTextFile(resolveRepoPath("bench/results/orchestrator.json"), JSON.stringify(results, null, 2));
   } finally {
-    orchestrator.kill("SIGTERM");
-    await orchestrator.close(false);
-    await worker.close();
-    await redis.dispose();
+    await close();
   }
 }
