@@ -7,12 +7,13 @@
  * `voices:fetch` / `models:fetch` tasks. Whatever cannot be had is reported with the fallback the stack uses.
  *
  * Flags: `--for-tests` (quiet; what the `test` task runs before every suite; skips the fetch tasks), `--quick` (the
- * same, run by the dev tasks before a stack starts), `--no-fetch` (skip the fetch tasks), `--gpu` (also install
+ * same, run by the dev tasks before a stack starts, without what only the tests need: Docker and debootstrap, the
+ * Compose plugin build, the CosyVoice export venv), `--no-fetch` (skip the fetch tasks), `--gpu` (also install
  * onnxruntime's CUDA provider from PyPI `onnxruntime-gpu`, see `setup/onnxruntime_gpu.ts`).
  *
  * @module
  */
-import { ensureAptPackages } from "./setup/apt.ts";
+import { APT_PACKAGES, ensureAptPackages, TEST_ONLY_APT_PACKAGES } from "./setup/apt.ts";
 import { ensureComposePlugin } from "./setup/compose_plugin.ts";
 import { DOMAIN_SCRIPTS, FETCH_TASKS, runDomainScript, runFetchTask } from "./setup/domain.ts";
 import { runCommand, tail } from "./setup/exec.ts";
@@ -22,8 +23,9 @@ import { formatReport, type StepResult } from "./setup/report.ts";
 import { ensureFixturesVenv } from "./setup/venv.ts";
 import { ensureOrtGpu } from "./setup/onnxruntime_gpu.ts";
 
-// `--quick` is what the dev tasks run before starting a stack; it behaves like `--for-tests`.
-const forTests = Deno.args.includes("--for-tests") || Deno.args.includes("--quick");
+// `--quick` is what the dev tasks run before starting a stack; it behaves like `--for-tests`, less the tests' tools.
+const quick = Deno.args.includes("--quick");
+const forTests = Deno.args.includes("--for-tests") || quick;
 const noFetch = forTests || Deno.args.includes("--no-fetch");
 const gpu = Deno.args.includes("--gpu");
 const unknown = Deno.args.filter((a) => !["--for-tests", "--quick", "--no-fetch", "--gpu"].includes(a));
@@ -54,13 +56,20 @@ function step(label: string): void {
 
 const results: StepResult[] = [];
 step("Debian packages");
-results.push(await ensureAptPackages({ stream }));
+results.push(
+  await ensureAptPackages({
+    stream,
+    packages: quick ? APT_PACKAGES.filter((p) => !TEST_ONLY_APT_PACKAGES.includes(p)) : APT_PACKAGES,
+  }),
+);
 step("npm packages");
 results.push(await ensureNpmPackages());
 step("LiveKit server");
 results.push(await ensureLivekitServer({ stream }));
-step("docker compose plugin");
-results.push(await ensureComposePlugin({ stream }));
+if (!quick) {
+  step("docker compose plugin");
+  results.push(await ensureComposePlugin({ stream }));
+}
 step("Python fixtures venv");
 results.push(await ensureFixturesVenv({ stream }));
 if (gpu) {
@@ -68,6 +77,7 @@ if (gpu) {
   results.push(await ensureOrtGpu({ stream }));
 }
 for (const script of DOMAIN_SCRIPTS) {
+  if (quick && script.testsOnly) continue;
   step(script.name);
   results.push(await runDomainScript(script, { stream, forTests }));
 }

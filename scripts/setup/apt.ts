@@ -7,6 +7,9 @@
 import { runCommand, tail } from "./exec.ts";
 import type { StepResult } from "./report.ts";
 
+/** What only the tests and the container tooling need (a dev stack runs without them). */
+export const TEST_ONLY_APT_PACKAGES: readonly string[] = ["docker.io", "debootstrap"];
+
 /** Every Debian package the dev stack, the tests and the compose validation need. */
 export const APT_PACKAGES: readonly string[] = [
   "redis-server",
@@ -54,9 +57,12 @@ export function isRoot(): boolean {
 }
 
 /** Installs the missing packages when root; reports the command to run otherwise. */
-export async function ensureAptPackages(options: { stream: boolean }): Promise<StepResult> {
-  const missing = await missingAptPackages();
-  if (missing.length === 0) return { name: "debian packages", status: "present", detail: APT_PACKAGES.join(" ") };
+export async function ensureAptPackages(
+  options: { stream: boolean; packages?: readonly string[] },
+): Promise<StepResult> {
+  const packages = options.packages ?? APT_PACKAGES;
+  const missing = await missingAptPackages(packages);
+  if (missing.length === 0) return { name: "debian packages", status: "present", detail: packages.join(" ") };
   const fallback = missing.map((p) => FALLBACKS[p]).filter(Boolean).join("; ") || undefined;
   if (!isRoot()) {
     return {

@@ -16,6 +16,8 @@ export interface DomainScript {
   file: string;
   /** Behaviour without it. */
   fallback: string;
+  /** Needed by the tests only: the dev tasks (`--quick`) skip it. */
+  testsOnly?: boolean;
 }
 
 /** The per-domain scripts, in the order they run. */
@@ -27,6 +29,7 @@ export const DOMAIN_SCRIPTS: readonly DomainScript[] = [
     name: "cosyvoice venv + random-tiny pack",
     file: "scripts/setup/cosyvoice.ts",
     fallback: "no CosyVoice parity tests or demo pack (the worker falls back to mock)",
+    testsOnly: true,
   },
   { name: "web client", file: "web/build.ts", fallback: "no page: use `deno task client <wav>` instead" },
 ];
