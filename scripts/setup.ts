@@ -13,9 +13,9 @@
  *
  * @module
  */
-import { APT_PACKAGES, ensureAptPackages, TEST_ONLY_APT_PACKAGES } from "./setup/apt.ts";
+import { aptPackagesFor, ensureAptPackages } from "./setup/apt.ts";
 import { ensureComposePlugin } from "./setup/compose_plugin.ts";
-import { DOMAIN_SCRIPTS, FETCH_TASKS, runDomainScript, runFetchTask } from "./setup/domain.ts";
+import { domainScriptsFor, FETCH_TASKS, runDomainScript, runFetchTask } from "./setup/domain.ts";
 import { runCommand, tail } from "./setup/exec.ts";
 import { ensureLivekitServer } from "./setup/livekit.ts";
 import { exists, repoPath } from "./setup/paths.ts";
@@ -59,7 +59,7 @@ step("Debian packages");
 results.push(
   await ensureAptPackages({
     stream,
-    packages: quick ? APT_PACKAGES.filter((p) => !TEST_ONLY_APT_PACKAGES.includes(p)) : APT_PACKAGES,
+    packages: aptPackagesFor({ quick }),
   }),
 );
 step("npm packages");
@@ -76,8 +76,7 @@ if (gpu) {
   step("onnxruntime CUDA provider");
   results.push(await ensureOrtGpu({ stream }));
 }
-for (const script of DOMAIN_SCRIPTS) {
-  if (quick && script.testsOnly) continue;
+for (const script of domainScriptsFor({ quick })) {
   step(script.name);
   results.push(await runDomainScript(script, { stream, forTests }));
 }

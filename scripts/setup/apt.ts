@@ -25,6 +25,11 @@ export const APT_PACKAGES: readonly string[] = [
   "debootstrap",
 ];
 
+/** The Debian packages one setup mode installs: the dev tasks' `--quick` leaves out the tests' tools. */
+export function aptPackagesFor(options: { quick: boolean }): readonly string[] {
+  return options.quick ? APT_PACKAGES.filter((p) => !TEST_ONLY_APT_PACKAGES.includes(p)) : APT_PACKAGES;
+}
+
 /** What each package is for, and what happens without it. */
 const FALLBACKS: Record<string, string> = {
   "redis-server": "no Redis: the orchestrator routes to a static worker address",

@@ -34,6 +34,11 @@ export const DOMAIN_SCRIPTS: readonly DomainScript[] = [
   { name: "web client", file: "web/build.ts", fallback: "no page: use `deno task client <wav>` instead" },
 ];
 
+/** The per-domain scripts one setup mode runs: the dev tasks' `--quick` leaves out the tests-only ones. */
+export function domainScriptsFor(options: { quick: boolean }): readonly DomainScript[] {
+  return options.quick ? DOMAIN_SCRIPTS.filter((s) => !s.testsOnly) : DOMAIN_SCRIPTS;
+}
+
 /** The fetch tasks run in a full setup (they may reach the network for configured voices and models). */
 export const FETCH_TASKS: readonly string[] = ["voices:fetch", "models:fetch"];
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { aptInstallCommand, missingAptPackages } from "../../scripts/setup/apt.ts";
+import { aptInstallCommand, aptPackagesFor, missingAptPackages } from "../../scripts/setup/apt.ts";
+import { domainScriptsFor } from "../../scripts/setup/domain.ts";
 import { findLivekitServer, isPinnedLivekit, LIVEKIT_VERSION } from "../../scripts/setup/livekit.ts";
 import { linkInto, machineCacheDir, which } from "../../scripts/setup/paths.ts";
 import { formatReport } from "../../scripts/setup/report.ts";
@@ -105,4 +106,20 @@ Deno.test("the setup report lists left-out pieces with their fallback", () => {
   ]);
   assert.match(text, /^setup: 1 piece\(s\) left out/);
   assert.match(text, /livekit-server\s+LEFT OUT\s+Go is not installed\n\s+fallback: WebSocket transport/);
+});
+
+Deno.test("setup --quick (the dev tasks) leaves out what only the tests need: Docker, debootstrap, the CosyVoice venv", () => {
+  const quick = aptPackagesFor({ quick: true });
+  const full = aptPackagesFor({ quick: false });
+  for (const pkg of ["docker.io", "debootstrap"]) {
+    assert.ok(full.includes(pkg), `${pkg} is installed for the tests`);
+    assert.ok(!quick.includes(pkg), `${pkg} is not installed by the dev tasks`);
+  }
+  for (const pkg of ["redis-server", "caddy", "espeak-ng"]) {
+    assert.ok(quick.includes(pkg), `the dev stack needs ${pkg}`);
+  }
+  const names = (quick: boolean) => domainScriptsFor({ quick }).map((s) => s.name);
+  assert.ok(names(false).some((n) => n.startsWith("cosyvoice")));
+  assert.ok(!names(true).some((n) => n.startsWith("cosyvoice")));
+  assert.ok(names(true).includes("piper voice (joe)") && names(true).includes("whisper model"));
 });
