@@ -97,6 +97,8 @@ export async function startStack(options: { workers?: number; env?: Record<strin
       ORCHESTRATOR_WS_PORT: String(freePort()),
       ORCHESTRATOR_HEALTH_PORT: String(freePort()),
       ORCHESTRATOR_API_KEYS: [API_KEY, ...EXTRA_KEYS].join(","),
+      // Every test user connects from 127.0.0.1: twenty sessions from one address are the point of one step.
+      ORCHESTRATOR_MAX_CONNECTIONS_PER_ADDRESS: "64",
       // The first worker doubles as the static fallback, as in a single-host deployment.
       TTS_WORKER_ADDRESS: `127.0.0.1:${workers[0].process.port}`,
       DEFAULT_MODEL: JOE,

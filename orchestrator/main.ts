@@ -113,6 +113,7 @@ export async function startOrchestrator(
     allowedOrigins: [...config.PUBLIC_ORIGIN, ...config.WEB_ALLOWED_ORIGINS],
     allowLoopbackOrigins: anonymous,
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
+    limits: { maxConnectionsPerAddress: config.ORCHESTRATOR_MAX_CONNECTIONS_PER_ADDRESS },
   });
   const livekit = await startLiveKitFromConfig(config, manager.accept, countError);
   const dispatch = startAgentDispatch(config, livekit, () => manager.size);

@@ -88,6 +88,8 @@ export const orchestratorFields = z.object({
   /** During a rotation: tokens signed with this secret are accepted too (none are minted with it). */
   ORCHESTRATOR_TOKEN_SECRET_ACCEPT: tokenSecretField,
   ORCHESTRATOR_MAX_SESSIONS_PER_KEY: intField(8, { min: 1, max: 10_000 }),
+  /** WebSocket connections one client address may hold; more are answered 429 before the upgrade. */
+  ORCHESTRATOR_MAX_CONNECTIONS_PER_ADDRESS: intField(16, { min: 1, max: 100_000 }),
   ASR_ENGINE: enumField(["whisper", "pocketsphinx"] as const, "whisper"),
   ASR_DEVICE: enumField(["auto", "cpu", "cuda"] as const, "auto"),
   ASR_MODEL_SIZE: enumField(["tiny", "base", "small", "medium"] as const, "tiny"),
