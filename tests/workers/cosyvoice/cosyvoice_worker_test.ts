@@ -9,45 +9,18 @@ import { Redis } from "ioredis";
 import { RedisServer } from "../../../harness/redis_server.ts";
 import { FRAME_BYTES, WIRE_SAMPLE_RATE } from "../../../shared/audio/format.ts";
 import { parseWorkerRecord, registryKeys } from "../../../shared/registry/worker_record.ts";
-import { chunk, collect, TestClient, waitFor } from "../runtime/worker_harness.ts";
+import { chunk, collect, TestClient, waitFor, withWorkerTask } from "../runtime/worker_harness.ts";
 import { WorkerProcess } from "../../../harness/task_process.ts";
 import { repoPath } from "../../../scripts/setup/paths.ts";
 import { MODEL_ID, PACK_DIR, requirePack } from "./fixtures.ts";
 
 const STARTUP_MS = 120_000;
 
-async function withWorker(
+function withWorker(
   env: Record<string, string>,
   body: (worker: WorkerProcess, client: TestClient) => Promise<void>,
-) {
-  const worker = WorkerProcess.start("run-tts-cosyvoice", { REDIS_URL: "redis://127.0.0.1:1", ...env });
-  const client = new TestClient(`127.0.0.1:${worker.port}`);
-  let clientOpen = true;
-  try {
-    let exited = false;
-    worker.status.then(() => exited = true);
-    await waitFor(
-      () => exited || client.health().then((s) => s === "SERVING", () => false),
-      "worker SERVING",
-      STARTUP_MS,
-    );
-    assert.ok(!exited, "the worker exited during startup");
-    await body(worker, client);
-    // Stop the worker while the client is still open: the worker exits without closing its server, so no GOAWAY
-    // is exchanged. A client's close sends one, and a GOAWAY racing a just-closed stream trips an nghttp2 assertion
-    // (or heap corruption) in Deno's HTTP/2 — 2 of 10 runs here with the opposite order (reported to the runtime owner).
-    worker.kill("SIGTERM");
-    const exit = await worker.close(false);
-    client.close();
-    clientOpen = false;
-    assert.equal(exit.code, 0, `worker exit code; its log:\n${worker.output}`);
-  } catch (error) {
-    console.error(`worker log:\n${worker.output}`);
-    throw error;
-  } finally {
-    if (clientOpen) client.close();
-    await worker.close();
-  }
+): Promise<void> {
+  return withWorkerTask("run-tts-cosyvoice", env, STARTUP_MS, body);
 }
 
 Deno.test("run-tts-cosyvoice with the random-tiny pack registers in Redis, lists no mock and streams frames", async () => {
