@@ -148,7 +148,10 @@ async function windowStudy(reference: ReferenceServer): Promise<void> {
   console.log(`\nencoder window study, ${audio.length} utterances (identical = same text as faster-whisper)`);
   console.log("| window | identical % | WER % | encoder ms p50 |");
   console.log("|---|---|---|---|");
-  for (const padding of [undefined, 0, 100, 300, 1000]) {
+  // BENCH_PADDINGS: the fit paddings to try, comma-separated; an empty entry is the full 30 s window.
+  const paddings = (Deno.env.get("BENCH_PADDINGS") ?? ",0,100,300,1000,1500,2000").split(",")
+    .map((p) => p === "" ? undefined : Number(p));
+  for (const padding of paddings) {
     const e = await engine({ finalWindow: padding === undefined ? "full" : "fit" });
     const texts: string[] = [], encoderMs: number[] = [];
     try {

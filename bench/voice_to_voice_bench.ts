@@ -64,6 +64,8 @@ const stats = (values: number[]) => ({
 interface Turn {
   metrics: TurnMetrics;
   wer: number;
+  /** What the final said, when it differs from the spoken text. */
+  misheard?: string;
   started: number;
   interrupted: number;
   done: number;
@@ -77,9 +79,12 @@ async function turn(client: VoiceWsClient, samples: Float32Array, text: string):
   const events = client.events.slice(from);
   const final = events.find((e) => e.type === "transcript.final");
   const metrics = events.find((e) => e.type === "metrics");
+  const heard = final?.type === "transcript.final" ? final.text : "";
+  const wer = wordErrorRate(text, heard);
   return {
     metrics: metrics?.type === "metrics" ? metrics.metrics : {},
-    wer: wordErrorRate(text, final?.type === "transcript.final" ? final.text : ""),
+    wer,
+    misheard: wer > 0 ? `${text} → ${heard}` : undefined,
     started: events.filter((e) => e.type === "response.started").length,
     interrupted: events.filter((e) => e.type === "response.interrupted").length,
     done: events.filter((e) => e.type === "response.done").length,
@@ -98,6 +103,7 @@ function summary(turns: Turn[]) {
     answered_twice: turns.filter((t) => t.started > 1).length,
     cut: turns.filter((t) => t.interrupted > 0).length,
     unanswered: turns.filter((t) => t.done === 0).length,
+    misheard: [...new Set(turns.flatMap((t) => t.misheard ? [t.misheard] : []))],
   };
 }
 

@@ -16,7 +16,14 @@ const log = getLogger("orchestrator", "asr");
 /** The config keys engine selection reads. */
 export type AsrSelectConfig = Pick<
   OrchestratorConfig,
-  "ASR_ENGINE" | "ASR_MODELS_DIR" | "ASR_MODEL_SIZE" | "ASR_LANGUAGE" | "ASR_DEVICE" | "ASR_PARTIAL_INTERVAL_MS"
+  | "ASR_ENGINE"
+  | "ASR_MODELS_DIR"
+  | "ASR_MODEL_SIZE"
+  | "ASR_LANGUAGE"
+  | "ASR_DEVICE"
+  | "ASR_PARTIAL_INTERVAL_MS"
+  | "ASR_FINAL_WINDOW"
+  | "ASR_FIT_PADDING_FRAMES"
 >;
 
 /** How each engine is built (the real factories by default; tests may point them at other model folders). */

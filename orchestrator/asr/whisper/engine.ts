@@ -33,6 +33,8 @@ export interface WhisperEngineOptions {
   int8?: boolean;
   /** Encoder window for finals: `full` (default, faster-whisper's numbers) or `fit` (see transcriber.ts). */
   finalWindow?: "full" | "fit";
+  /** Padding frames after the audio in a `fit` final (default 1500; see docs/ASR_MODELS.md). */
+  fitPaddingFrames?: number;
   /** Encoder window for partials: `fit` by default (cheap; a partial only needs to be close). */
   partialWindow?: "full" | "fit";
   /** Longest utterance accepted, seconds (default 120). */
@@ -118,7 +120,7 @@ export class WhisperEngine implements AsrEngine {
       minPartialSeconds: 0.3,
       maxSeconds: this.options.maxSeconds ?? 120,
       partialRun: run(this.options.partialWindow ?? "fit"),
-      finalRun: run(this.options.finalWindow ?? "full"),
+      finalRun: { ...run(this.options.finalWindow ?? "full"), fitPaddingFrames: this.options.fitPaddingFrames ?? 1500 },
     };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Whisper ASR on onnxruntime-node. `createWhisperEngine(config)` builds the engine from the orchestrator config
- * (`ASR_MODELS_DIR`, `ASR_MODEL_SIZE`, `ASR_LANGUAGE`, `ASR_DEVICE`, `ASR_PARTIAL_INTERVAL_MS`).
+ * (`ASR_MODELS_DIR`, `ASR_MODEL_SIZE`, `ASR_LANGUAGE`, `ASR_DEVICE`, `ASR_PARTIAL_INTERVAL_MS`,
+ * `ASR_FINAL_WINDOW`, `ASR_FIT_PADDING_FRAMES`).
  *
  * @module
  */
@@ -16,7 +17,13 @@ export { locateModel, WHISPER_SIZES, WhisperModelError } from "./model_info.ts";
 /** The config keys the engine reads. */
 export type WhisperConfig = Pick<
   OrchestratorConfig,
-  "ASR_MODELS_DIR" | "ASR_MODEL_SIZE" | "ASR_LANGUAGE" | "ASR_DEVICE" | "ASR_PARTIAL_INTERVAL_MS"
+  | "ASR_MODELS_DIR"
+  | "ASR_MODEL_SIZE"
+  | "ASR_LANGUAGE"
+  | "ASR_DEVICE"
+  | "ASR_PARTIAL_INTERVAL_MS"
+  | "ASR_FINAL_WINDOW"
+  | "ASR_FIT_PADDING_FRAMES"
 >;
 
 /** Loads the configured Whisper model; throws `WhisperModelError` with the command that fetches it when absent. */
@@ -27,5 +34,7 @@ export function createWhisperEngine(config: WhisperConfig): Promise<WhisperEngin
     language: config.ASR_LANGUAGE ?? "en",
     device: resolveAsrDevice(config.ASR_DEVICE),
     partialIntervalMs: config.ASR_PARTIAL_INTERVAL_MS,
+    finalWindow: config.ASR_FINAL_WINDOW,
+    fitPaddingFrames: config.ASR_FIT_PADDING_FRAMES,
   });
 }

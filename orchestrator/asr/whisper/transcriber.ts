@@ -6,8 +6,9 @@
  * keeps our transcripts identical to its. `window: "fit"` encodes only the audio plus `fitPaddingFrames` of padding
  * when the model allows it (our converter's graphs do, sherpa-onnx's fixed-size exports do not): several times
  * cheaper for short utterances, but no longer the reference's numbers (see docs/ASR_MODELS.md for the measurements).
- * A fit window is padded with the clip's silence level rather than 0.0: with only a short pad, 0.0 (which is not
- * silence in log-mel terms) makes Whisper repeat itself far more often.
+ * A short fit pad uses the clip's silence level rather than 0.0: with only a short pad, 0.0 (which is not silence in
+ * log-mel terms) makes Whisper repeat itself far more often; from `ZERO_PAD_MIN_FRAMES` on it is 0.0, as in the full
+ * window.
  *
  * @module
  */
@@ -15,6 +16,12 @@ import { DEFAULT_GUARDS, type GuardOptions, isSilence, SHORT_WINDOW_GUARDS, toke
 import { decodeWindow, promptFor, type WindowResult } from "./greedy.ts";
 import { FRAMES_PER_WINDOW, HOP_LENGTH, LogMelExtractor, melFloor, melWindow } from "./mel.ts";
 import type { WhisperOnnxModel } from "./onnx_model.ts";
+
+/**
+ * From this much padding on, a fit window is padded with 0.0 as faster-whisper pads its full window: in the window study
+ * (docs/ASR_MODELS.md) that is as accurate as the full window, while the silence level is better only for short pads.
+ */
+export const ZERO_PAD_MIN_FRAMES = 1000;
 
 /** Sample rate every Whisper model takes. */
 export const WHISPER_SAMPLE_RATE = 16_000;
@@ -73,7 +80,7 @@ export class WhisperTranscriber {
     for (let seek = 0; seek < contentFrames && !cancelled; seek += FRAMES_PER_WINDOW) {
       const frames = Math.min(FRAMES_PER_WINDOW, contentFrames - seek);
       const width = this.windowWidth(frames, options);
-      const padValue = width < FRAMES_PER_WINDOW ? melFloor(mel) : 0;
+      const padValue = width === FRAMES_PER_WINDOW || width - frames >= ZERO_PAD_MIN_FRAMES ? 0 : melFloor(mel);
       t0 = performance.now();
       const cross = await this.model.encode(melWindow(mel, seek, frames, width, padValue), width);
       timings.encoderMs += performance.now() - t0;

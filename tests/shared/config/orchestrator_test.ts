@@ -112,3 +112,13 @@ Deno.test("no API keys loads in development mode with a warning; keys silence it
   );
   assert.deepEqual(prod.warnings, []);
 });
+
+Deno.test("the final ASR window defaults to the fitted one; a bad window or padding names the variable", () => {
+  const { config } = okOf(load({}));
+  assert.equal(config.ASR_FINAL_WINDOW, "fit");
+  assert.equal(config.ASR_FIT_PADDING_FRAMES, 1500);
+  assert.equal(okOf(load({ ASR_FINAL_WINDOW: "full" })).config.ASR_FINAL_WINDOW, "full");
+  const problems = problemsOf(load({ ASR_FINAL_WINDOW: "wide", ASR_FIT_PADDING_FRAMES: "5000" }));
+  assert.match(problemFor(problems, "ASR_FINAL_WINDOW").problem, /fit \| full/);
+  assert.match(problemFor(problems, "ASR_FIT_PADDING_FRAMES").problem, /3000/);
+});

@@ -127,6 +127,8 @@ Deno.test("whisper: a missing model names the folder and the command that fetche
       ASR_LANGUAGE: "en",
       ASR_DEVICE: "cpu" as const,
       ASR_PARTIAL_INTERVAL_MS: 500,
+      ASR_FINAL_WINDOW: "fit" as const,
+      ASR_FIT_PADDING_FRAMES: 1500,
     };
     await assert.rejects(
       createWhisperEngine(config),
@@ -153,6 +155,28 @@ Deno.test("whisper: the int8 graphs and the short encoder window also transcribe
     } finally {
       await engine.dispose();
     }
+  }
+});
+
+Deno.test("whisper: a fitted final (audio + 1500 zero-padded frames) is as accurate as the full 30 s window", async () => {
+  const full = await loadTinyEn();
+  const fit = await loadTinyEn({ finalWindow: "fit", fitPaddingFrames: 1500 });
+  try {
+    let werFull = 0, werFit = 0;
+    const texts = SENTENCES.slice(0, 8);
+    for (const [i, text] of texts.entries()) {
+      const samples = (await speak({ text, voice: i % 2 ? "flite-rms" : "piper-joe", leadMs: 300, tailMs: 300 }))
+        .samples;
+      werFull += wordErrorRate(text, (await full.transcribe(samples)).text);
+      const fitted = await fit.transcribeDetailed(samples);
+      assert.deepEqual(fitted.windows.length, 1);
+      werFit += wordErrorRate(text, fitted.text);
+    }
+    // About one flipped word in eight sentences is the tolerance.
+    assert.ok(werFit / texts.length <= werFull / texts.length + 0.02, `fit ${werFit} vs full ${werFull}`);
+  } finally {
+    await full.dispose();
+    await fit.dispose();
   }
 });
 
