@@ -8,6 +8,7 @@ import type { OrchestratorConfig } from "../../shared/config/orchestrator.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { WorkerDirectory } from "../../shared/registry/directory.ts";
 import { workerLinkSecurity } from "../../shared/security/worker_rpc.ts";
+import { loadWorkerClientTls } from "../../shared/security/worker_tls.ts";
 import type { ReadinessCheck } from "../http/health_server.ts";
 import { createResponders } from "../responder/select.ts";
 import type { TtsRouter } from "../routing/contract.ts";
@@ -46,7 +47,7 @@ export async function buildSpeaking(config: OrchestratorConfig, parts: { router?
       staticAddress: config.TTS_WORKER_ADDRESS,
       policy: config.ROUTING_POLICY,
       defaultModel: config.DEFAULT_MODEL,
-      security: workerLinkSecurity(config),
+      security: { ...workerLinkSecurity(config), clientTls: loadWorkerClientTls(config) },
       stallTimeoutMs: config.TTS_STALL_TIMEOUT_MS,
       keepaliveMs: config.TTS_KEEPALIVE_MS,
     });

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { credentials } from "@grpc/grpc-js";
 import { TTSServiceClient } from "../../proto/gen/tts.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { rpcSecretInterceptors, type WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
+import { channelCredentials } from "../../shared/security/worker_tls.ts";
 import { HealthWatch, type WorkerHealth } from "./health_watch.ts";
 
 const log = getLogger("orchestrator", "routing");
@@ -54,7 +54,10 @@ export class WorkerChannels {
   get(address: string): WorkerChannel {
     let channel = this.#channels.get(address);
     if (!channel) {
-      const client = new TTSServiceClient(address, credentials.createInsecure(), {
+      // TLS (verified against ORCHESTRATOR_WORKER_TLS_CA) when configured; the call credential rides on top.
+      const link = channelCredentials(address, this.security.clientTls);
+      const client = new TTSServiceClient(address, link.credentials, {
+        ...link.options,
         interceptors: rpcSecretInterceptors(this.security.rpcSecret),
         // Detect a silently dead peer (no RST, e.g. a frozen host) without waiting for TCP timeouts.
         "grpc.keepalive_time_ms": this.keepaliveMs,

@@ -10,6 +10,7 @@
  */
 import { getLogger } from "../../shared/log/mod.ts";
 import type { WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
+import { linkMismatch } from "../../shared/security/worker_tls.ts";
 import { WorkerDirectory } from "../../shared/registry/directory.ts";
 import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
 import { busyVerdict, isFullRefusal, WorkersBusyError } from "./capacity.ts";
@@ -73,6 +74,8 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   /** Orchestrator session → worker name it lives on. */
   readonly #sticky = new Map<string, string>();
   readonly #unsubscribe: Array<() => void> = [];
+  /** Workers already warned about for a TLS mismatch (name/mode). */
+  readonly #linkWarned = new Set<string>();
   #closed = false;
 
   constructor(options: WorkerRouterOptions) {
@@ -212,6 +215,7 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   #candidates(modelId: string): WorkerCandidate[] {
     const candidates: WorkerCandidate[] = [];
     for (const record of this.#directory?.list() ?? []) {
+      if (!this.#dialable(record)) continue;
       if (!this.#healthy(record.address)) continue;
       const wanted = modelId || record.defaultModel;
       const resident = record.residentModels.includes(wanted);
@@ -241,6 +245,22 @@ export class WorkerRouter implements TtsRouter, StreamHost {
       });
     }
     return candidates;
+  }
+
+  /** Whether this orchestrator's TLS settings fit the worker's; warns once per worker and mode when not. */
+  #dialable(record: WorkerRecord): boolean {
+    const problem = linkMismatch(record.tls, this.channels.security.clientTls);
+    const key = `${record.name}/${record.tls}`;
+    if (!problem) return true;
+    if (!this.#linkWarned.has(key)) {
+      this.#linkWarned.add(key);
+      log.warn("not using worker {worker} at {address}: {problem}", {
+        worker: record.name,
+        address: record.address,
+        problem,
+      });
+    }
+    return false;
   }
 
   #healthy(address: string): boolean {

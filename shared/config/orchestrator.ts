@@ -31,6 +31,7 @@ import { checkDeviceAvailable, type GpuProbe, probeGpu } from "./gpu.ts";
 import { type ConfigCheck, type Env, loadConfigOrExit } from "./load.ts";
 import { adapterOfModel } from "../tts/models.ts";
 import { type CrossFieldRule, type RuleViolation, withRules } from "./rules.ts";
+import { orchestratorWorkerTlsFields, orchestratorWorkerTlsRules } from "./tls.ts";
 
 /** Shortest accepted `ORCHESTRATOR_TOKEN_SECRET`, in characters. */
 export const MIN_TOKEN_SECRET_CHARS = 32;
@@ -90,6 +91,7 @@ export const orchestratorFields = z.object({
   ORCHESTRATOR_MAX_SESSIONS_PER_KEY: intField(8, { min: 1, max: 10_000 }),
   /** WebSocket connections one client address may hold; more are answered 429 before the upgrade. */
   ORCHESTRATOR_MAX_CONNECTIONS_PER_ADDRESS: intField(16, { min: 1, max: 100_000 }),
+  ...orchestratorWorkerTlsFields,
   ASR_ENGINE: enumField(["whisper", "pocketsphinx"] as const, "whisper"),
   ASR_DEVICE: enumField(["auto", "cpu", "cuda"] as const, "auto"),
   ASR_MODEL_SIZE: enumField(["tiny", "base", "small", "medium"] as const, "tiny"),
@@ -180,6 +182,7 @@ function requireSet(values: OrchestratorFields, names: (keyof OrchestratorFields
 
 /** Rules over several orchestrator variables. */
 export const orchestratorRules: CrossFieldRule<OrchestratorFields>[] = [
+  ...orchestratorWorkerTlsRules<OrchestratorFields>(),
   {
     reads: ["WEB_PUBLIC", "PUBLIC_ORIGIN"],
     check: (v) =>

@@ -25,6 +25,7 @@ import { type ConfigCheck, type Env, loadConfigOrExit } from "./load.ts";
 import { ADAPTER_TYPES, adapterOfModel, MODEL_ID_PREFIX } from "../tts/models.ts";
 import { type CrossFieldRule, withRules } from "./rules.ts";
 import { checkWorkerExposure } from "./exposure.ts";
+import { workerTlsFields, workerTlsRules } from "./tls.ts";
 
 /** The public piper-voices layout on Hugging Face (`{ext}` is `.onnx` or `.onnx.json`). */
 export const DEFAULT_PIPER_VOICE_URL_TEMPLATE = "https://huggingface.co/rhasspy/piper-voices/resolve/main/" +
@@ -97,6 +98,7 @@ export const workerFields = z.object({
   WORKER_FIRST_CHUNK_TIMEOUT_MS: msField(30_000, 100),
   WORKER_SESSION_LEASE_MS: msField(60_000, 1000),
   WORKER_SHUTDOWN_GRACE_MS: msField(5000),
+  ...workerTlsFields,
   WORKER_HEARTBEAT_MS: msField(2000, 100),
   /** Registry entry lifetime; default 3 × `WORKER_HEARTBEAT_MS`. */
   WORKER_TTL_MS: envField<number | undefined>(
@@ -124,6 +126,7 @@ type WorkerFields = z.output<typeof workerFields>;
 const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
 
 const workerRules: CrossFieldRule<WorkerFields>[] = [
+  ...workerTlsRules<WorkerFields>(),
   {
     reads: ["ADAPTER_TYPE", "DEFAULT_MODEL"],
     check: ({ ADAPTER_TYPE, DEFAULT_MODEL }) => {

@@ -27,6 +27,11 @@ export const MAX_REGISTRY_ENTRIES = 1024;
 const MAX_MODELS = 512;
 const modelIds = z.array(z.string().max(128)).max(MAX_MODELS);
 
+/** Modes of the worker's gRPC port: plaintext, TLS, or TLS that requires a client certificate. */
+export const WORKER_LINK_MODES = ["off", "tls", "mtls"] as const;
+/** How a worker's gRPC port must be dialled. */
+export type WorkerLinkMode = (typeof WORKER_LINK_MODES)[number];
+
 /** Load metrics, refreshed on every heartbeat (and on demand, see `WorkerRegistration.refreshNow`). */
 export const workerLoadSchema = z.object({
   activeSessions: z.number().int().nonnegative(),
@@ -46,6 +51,8 @@ export const workerRecordSchema = z.object({
   /** `host:port` of the worker's Prometheus listener (`/metrics`); absent when it has none. */
   metricsAddress: z.string().min(3).max(300).regex(/^[^\s]+:\d{1,5}$/, "must be host:port").optional(),
   adapter: z.string().min(1).max(64),
+  /** How the gRPC port is dialled; records of workers older than this field are plaintext. */
+  tls: z.enum(WORKER_LINK_MODES).default("off"),
   version: z.string().max(64),
   /** Unix epoch milliseconds. */
   startedAt: z.number().nonnegative(),

@@ -3,14 +3,14 @@
  * sent as `authorization: Bearer …` metadata on every TTSService call and compared in constant time by the worker).
  * The grpc.health.v1 service stays open: it tells nothing but SERVING / NOT_SERVING.
  *
- * gRPC over TLS is not offered: under Deno 2.9, grpc-js's TLS server completes the handshake and then cannot serve
- * the connection, and its TLS client fails to connect even to a working Deno HTTP/2 TLS server (measured; see
- * docs/SECURITY.md). Keep the worker port on loopback or a private network, and set the secret.
+ * It composes with TLS and mutual TLS (`worker_tls.ts`): TLS proves the worker to the orchestrator (and, with mTLS,
+ * the orchestrator to the worker) and hides the traffic; the secret still guards every TTSService call.
  *
  * @module
  */
 import { InterceptingCall, type Interceptor, type Metadata } from "@grpc/grpc-js";
 import { secretMatches } from "./constant_time.ts";
+import type { WorkerClientTls, WorkerServerTls } from "./worker_tls.ts";
 
 /** The security settings of one side of the worker link. */
 export interface WorkerLinkSecurity {
@@ -18,6 +18,10 @@ export interface WorkerLinkSecurity {
   rpcSecret?: string;
   /** `WORKER_RPC_SECRET_ACCEPT`: accepted by the worker as well during a rotation; never sent. */
   acceptedRpcSecret?: string;
+  /** Worker side: the TLS server (`WORKER_TLS_*`); absent = plaintext. */
+  serverTls?: WorkerServerTls;
+  /** Orchestrator side: the TLS client (`ORCHESTRATOR_WORKER_TLS_*`); absent = plaintext. */
+  clientTls?: WorkerClientTls;
 }
 
 /** The settings from either service's config (both read the same variables). */

@@ -9,6 +9,7 @@ import { loadWorkerConfigOrExit, type WorkerConfig } from "../../shared/config/w
 import { effectiveLogLevel } from "../../shared/config/common.ts";
 import { unknownVariableWarnings } from "../../shared/config/unknown_variables.ts";
 import { workerLinkSecurity } from "../../shared/security/worker_rpc.ts";
+import { loadWorkerServerTls } from "../../shared/security/worker_tls.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { setupLogging } from "../../shared/log/setup.ts";
 import { type AdapterType, MODEL_ID_PREFIX, type TtsAdapter } from "./adapter.ts";
@@ -150,7 +151,7 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<void> {
         firstChunkTimeoutMs: config.WORKER_FIRST_CHUNK_TIMEOUT_MS,
         sessionLeaseMs: config.WORKER_SESSION_LEASE_MS,
       },
-      security: workerLinkSecurity(config),
+      security: { ...workerLinkSecurity(config), serverTls: loadWorkerServerTls(config) },
       shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
       version: WORKER_VERSION,
       registry: {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Server, ServerCredentials, status } from "@grpc/grpc-js";
+import { Server, type ServerCredentials, status } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { TTSServiceService } from "../../proto/gen/tts.ts";
 import { getLogger } from "../../shared/log/mod.ts";
@@ -16,6 +16,8 @@ import { type MetricsServer, startMetricsServer } from "../../shared/metrics/ser
 import { WorkerRegistration } from "../../shared/registry/registration.ts";
 import { audit } from "../../shared/log/audit.ts";
 import type { WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
+import { logHandshakeFailures, serverCredentials } from "../../shared/security/worker_tls.ts";
+import type { WorkerLinkMode } from "../../shared/registry/worker_record.ts";
 import { DEFAULT_WORKER_LIMITS, type WorkerLimits } from "./limits.ts";
 import type { TtsAdapter } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
@@ -118,9 +120,9 @@ function defaultAdvertise(host: string, port: number): string {
   return bindAddress(wildcard ? "127.0.0.1" : host, port);
 }
 
-function bind(server: Server, address: string): Promise<number> {
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(address, credentials, (error, port) => {
       if (error) reject(new Error(`cannot listen on ${address}: ${error.message}`));
       else resolve(port);
     });
@@ -175,7 +177,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const server = new Server({
     "grpc.max_receive_message_length": options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
   });
-  const port = await bind(server, bindAddress(options.host, options.port));
+  const tls = options.security?.serverTls;
+  const port = await bind(server, bindAddress(options.host, options.port), serverCredentials(tls));
+  if (tls) {
+    logHandshakeFailures(
+      server,
+      (reason, count) => log.warn("refused {count} TLS connection(s): {reason}", { count, reason }),
+    );
+  }
   const address = options.advertiseAddress ?? defaultAdvertise(options.host, port);
   let metricsServer: MetricsServer | null = null;
   if (options.metrics) {
@@ -196,6 +205,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     address,
     defaultModel: options.defaultModel,
     startedAt: Date.now(),
+    tls: (tls ? (tls.ca ? "mtls" : "tls") : "off") as WorkerLinkMode,
     // Others reach the listener on the host they dial for gRPC.
     metricsAddress: metricsServer ? `${address.slice(0, address.lastIndexOf(":"))}:${metricsServer.port}` : undefined,
   };

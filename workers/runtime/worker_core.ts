@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { WorkerLinkMode } from "../../shared/registry/worker_record.ts";
 import type { Capabilities, ModelInfo } from "../../proto/gen/tts.ts";
 import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
 import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
@@ -32,6 +33,8 @@ export interface WorkerIdentity {
   startedAt: number;
   /** `host:port` of the Prometheus listener, when there is one. */
   metricsAddress?: string;
+  /** How clients must dial the gRPC port (see `WorkerLinkMode`). */
+  tls: WorkerLinkMode;
 }
 
 /** Live state shared by the gRPC service, the shutdown sequence and the registry snapshot. */
@@ -160,6 +163,7 @@ export class WorkerCore implements SynthesisContext {
       address: this.identity.address,
       ...(this.identity.metricsAddress ? { metricsAddress: this.identity.metricsAddress } : {}),
       adapter: this.adapter.type,
+      tls: this.identity.tls,
       version: this.identity.version,
       startedAt: this.identity.startedAt,
       heartbeatAt: Date.now(),

@@ -11,6 +11,7 @@ export function sampleRecord(name: string, overrides: Partial<WorkerRecord> = {}
     name,
     address: "127.0.0.1:7002",
     adapter: "mock",
+    tls: "off",
     version: "0.0.0-test",
     startedAt: Date.now(),
     heartbeatAt: Date.now(),

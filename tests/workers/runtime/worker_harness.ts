@@ -6,7 +6,6 @@
  */
 import {
   type ClientDuplexStream,
-  credentials,
   makeClientConstructor,
   type Metadata,
   type ServiceDefinition,
@@ -30,6 +29,7 @@ import type { TtsAdapter } from "../../../workers/runtime/adapter.ts";
 import { type RunningWorker, startWorker, type StartWorkerOptions } from "../../../workers/runtime/worker.ts";
 import { MockAdapter } from "../../../workers/mock/mock_adapter.ts";
 import { rpcSecretInterceptors, type WorkerLinkSecurity } from "../../../shared/security/worker_rpc.ts";
+import { channelCredentials } from "../../../shared/security/worker_tls.ts";
 import { WorkerProcess } from "../../../harness/task_process.ts";
 import assert from "node:assert/strict";
 
@@ -71,11 +71,13 @@ export class TestClient {
 
   /** `security`: the call credential, as the orchestrator would send it (default: none). */
   constructor(readonly address: string, security: WorkerLinkSecurity = {}) {
-    this.tts = new TTSServiceClient(address, credentials.createInsecure(), {
+    const link = channelCredentials(address, security.clientTls);
+    this.tts = new TTSServiceClient(address, link.credentials, {
+      ...link.options,
       interceptors: rpcSecretInterceptors(security.rpcSecret),
     });
     const Health = makeClientConstructor(healthService as unknown as ServiceDefinition, "grpc.health.v1.Health");
-    this.#health = new Health(address, credentials.createInsecure());
+    this.#health = new Health(address, link.credentials, link.options);
   }
 
   /** Health Check of `service` ("" = the whole worker): `SERVING`, `NOT_SERVING`, ... */
@@ -188,16 +190,18 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 
 /**
  * Runs a worker task (`run-tts-piper`, `run-tts-cosyvoice`, …) as a real process with no reachable Redis unless `env`
- * names one, waits until it serves, runs `body`, then checks that SIGTERM ends it with exit code 0.
+ * names one, waits until it serves, runs `body`, then checks that SIGTERM ends it with exit code 0. `security` is
+ * the client's side of the link (call credential, TLS).
  */
 export async function withWorkerTask(
   task: string,
   env: Record<string, string>,
   startupMs: number,
   body: (worker: WorkerProcess, client: TestClient) => Promise<void>,
+  security: WorkerLinkSecurity = {},
 ): Promise<void> {
   const worker = WorkerProcess.start(task, { REDIS_URL: "redis://127.0.0.1:1", ...env });
-  const client = new TestClient(`127.0.0.1:${worker.port}`);
+  const client = new TestClient(`127.0.0.1:${worker.port}`, security);
   let clientOpen = true;
   try {
     let exited = false;
