@@ -292,7 +292,12 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     const tried = failures.length ? `; tried ${failures.join("; ")}` : "";
     const models = [...new Set(listed.flatMap((record) => record.availableModels))].sort();
     const offered = this.#directory ? `; the registry offers ${models.join(", ") || "no model"}` : "";
-    return `no healthy TTS worker can serve ${model}: ${registry}, ${fallback}${tried}${offered}`;
+    const undialable = listed.flatMap((record) => {
+      const problem = linkMismatch(record.tls, this.channels.security.clientTls);
+      return problem ? [`${record.name}: ${problem}`] : [];
+    });
+    const tls = undialable.length ? `; not used: ${undialable.join("; ")}` : "";
+    return `no healthy TTS worker can serve ${model}: ${registry}, ${fallback}${tried}${offered}${tls}`;
   }
 
   // --- worker failures ---

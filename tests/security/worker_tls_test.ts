@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { status } from "@grpc/grpc-js";
 import { makeDevCerts } from "../../scripts/certs/dev_certs.ts";
-import { loadWorkerClientTls, type WorkerClientTls } from "../../shared/security/worker_tls.ts";
+import { linkMismatch, loadWorkerClientTls, type WorkerClientTls } from "../../shared/security/worker_tls.ts";
 import { WorkerRouter } from "../../orchestrator/routing/worker_router.ts";
 import { WorkerDirectory } from "../../shared/registry/directory.ts";
 import { RedisServer } from "../../harness/redis_server.ts";
@@ -219,6 +219,10 @@ Deno.test("worker gRPC over TLS and mutual TLS: right certificates work, every w
       });
       const router = new WorkerRouter({ directory, security: { rpcSecret: SECRET, clientTls: tls } });
       const plainRouter = new WorkerRouter({ directory: plainDirectory, security: { rpcSecret: SECRET } });
+      const noCertRouter = new WorkerRouter({
+        directory: plainDirectory,
+        security: { rpcSecret: SECRET, clientTls: { ca: tls!.ca } },
+      });
       try {
         assert.ok(await directory.start() && await plainDirectory.start(), "Redis answers");
         await waitFor(() => directory.list().length === 1, "the worker's registry record", 30_000);
@@ -233,12 +237,21 @@ Deno.test("worker gRPC over TLS and mutual TLS: right certificates work, every w
 
         // An orchestrator without TLS settings does not dial it in plaintext; it says what to set.
         await waitFor(() => plainDirectory.list().length === 1, "the record in the second directory", 10_000);
-        await assert.rejects(plainRouter.openStream({ sessionId: "plain" }), /no|worker/i);
+        await assert.rejects(
+          plainRouter.openStream({ sessionId: "plain" }),
+          /not used: mtls-worker: it serves gRPC over TLS \(set ORCHESTRATOR_WORKER_TLS_CA/,
+        );
+        // One with the CA but no client certificate does not try a worker that requires one.
+        await assert.rejects(
+          noCertRouter.openStream({ sessionId: "no-cert" }),
+          /mtls-worker: it requires a client certificate \(set ORCHESTRATOR_WORKER_TLS_CERT/,
+        );
       } finally {
         worker.kill("SIGTERM");
         await worker.close(false);
         await router.close();
         await plainRouter.close();
+        await noCertRouter.close();
         await directory.stop();
         await plainDirectory.stop();
         await redis.stop();
@@ -247,4 +260,16 @@ Deno.test("worker gRPC over TLS and mutual TLS: right certificates work, every w
   } finally {
     await Deno.remove(certs.root, { recursive: true });
   }
+});
+
+Deno.test("a TLS orchestrator never dials a plaintext worker, and a plaintext one never a TLS worker", () => {
+  const ca = { ca: Buffer.from("ca") };
+  const withCert = { ...ca, cert: Buffer.from("c"), key: Buffer.from("k") };
+  assert.match(linkMismatch("off", ca)!, /serves plaintext gRPC and ORCHESTRATOR_WORKER_TLS_CA is set/);
+  assert.match(linkMismatch("tls", undefined)!, /set ORCHESTRATOR_WORKER_TLS_CA/);
+  assert.match(linkMismatch("mtls", ca)!, /requires a client certificate/);
+  assert.equal(linkMismatch("off", undefined), null);
+  assert.equal(linkMismatch("tls", ca), null);
+  assert.equal(linkMismatch("tls", withCert), null);
+  assert.equal(linkMismatch("mtls", withCert), null);
 });
