@@ -140,6 +140,9 @@ if (import.meta.main) {
       LIVEKIT_AGENT_NAME: "voice-agent",
       LIVEKIT_AGENT_CAPACITY: "100",
       ORCHESTRATOR_MAX_SESSIONS_PER_KEY: "1000",
+      // Every load user comes from this process's one address, and through Caddy from Caddy's: the default per-address
+      // cap (16) would refuse most of 40 sessions.
+      ORCHESTRATOR_MAX_CONNECTIONS_PER_ADDRESS: "200",
       LOG_LEVEL: "warning",
     });
     const orchestrators = [
