@@ -81,7 +81,13 @@ async function wsSession(url: string, index: number, audio: Int16Array[]): Promi
       await new Promise((r) => setTimeout(r, PAUSE_MS));
     }
   } catch (error) {
-    results.errors.push(`ws ${index}: ${(error as Error).message}`);
+    // Say how the server closed it, and what it said last, so an error count can be read.
+    const closed = await Promise.race([client.closed, new Promise<null>((r) => setTimeout(() => r(null), 100))]);
+    const said = client.events.findLast((e) => e.type === "error");
+    results.errors.push(
+      `ws ${index}: ${(error as Error).message}` + (closed ? ` [closed ${closed.code} ${closed.reason}]` : "") +
+        (said?.type === "error" ? ` [last error event: ${said.code} ${said.message}]` : ""),
+    );
   } finally {
     client.frames.length = 0;
     await client.close().catch(() => {});
@@ -195,6 +201,7 @@ if (import.meta.main) {
     );
     console.log(`sessions open in /metrics after every client left: ${leaked}`);
     for (const error of results.errors.slice(0, 10)) console.log(`  error: ${error}`);
+    if (results.errors.length) console.log(`last lines of each process:\n${cluster.tails(6)}`);
     if (SOAK_MS) {
       const growth = cluster.processes.map((p, i) => ({
         label: p.label,
