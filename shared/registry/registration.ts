@@ -57,6 +57,9 @@ redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
 
+/** Heartbeats after which a client that is still not ready is replaced by a fresh one. */
+const STUCK_BEATS = 3;
+
 /** Keeps one worker registered in Redis while it runs. */
 export class WorkerRegistration {
   readonly heartbeatMs: number;
@@ -74,6 +77,8 @@ export class WorkerRegistration {
   #everRegistered = false;
   #lastProblem = "";
   #name = "";
+  /** When the current client was created or last seen ready (a client not ready for long is replaced). */
+  #aliveAt = 0;
 
   constructor(options: WorkerRegistrationOptions) {
     this.#signingKey = options.signingSecret ? registryKey(options.signingSecret) : null;
@@ -106,7 +111,8 @@ export class WorkerRegistration {
   }
 
   #connect(): Redis {
-    return openRegistryConnection({
+    this.#aliveAt = performance.now();
+    const redis: Redis = openRegistryConnection({
       redisUrl: this.#options.redisUrl,
       logger: this.#log,
       role: "worker registration",
@@ -115,10 +121,18 @@ export class WorkerRegistration {
       commandTimeoutMs: this.heartbeatMs,
       connectTimeoutMs: Math.min(2000, this.heartbeatMs),
       maxBackoffMs: Math.min(2000, Math.max(50, this.heartbeatMs / 4)),
-      // Re-register the moment the connection is back instead of waiting for the next tick.
-      onReady: () => void this.#write("plain"),
-      onDown: () => this.#registered = false,
+      // Re-register the moment the connection is back instead of waiting for the next tick. A replaced client's late
+      // events say nothing about the current one.
+      onReady: () => {
+        if (this.#redis !== redis) return;
+        this.#aliveAt = performance.now();
+        void this.#write("plain");
+      },
+      onDown: () => {
+        if (this.#redis === redis) this.#registered = false;
+      },
     });
+    return redis;
   }
 
   async #firstAttempt(redis: Redis): Promise<boolean> {
@@ -166,9 +180,39 @@ export class WorkerRegistration {
   #schedule(): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(async () => {
-      await this.#write("plain");
+      this.#replaceIfStuck();
+      // The beat goes on even if a write never settles (a client wedged behind a partition was seen to stop the
+      // heartbeats for good): wait for it at most one beat.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.#write("plain"), new Promise((r) => timer = setTimeout(r, this.heartbeatMs))]);
+      clearTimeout(timer);
       this.#schedule();
     }, this.heartbeatMs);
+  }
+
+  /**
+   * A client that has not been ready for several beats, although reconnects are tried every fraction of a beat, is
+   * wedged (after a partition healed, one was seen to come back for one heartbeat and never be ready again): drop it
+   * and start a fresh one. During a real outage this makes a new client every few beats, which costs nothing.
+   */
+  #replaceIfStuck(): void {
+    const redis = this.#redis;
+    if (!redis || this.#stopped) return;
+    if (redis.status === "ready") {
+      this.#aliveAt = performance.now();
+      return;
+    }
+    if (performance.now() - this.#aliveAt < STUCK_BEATS * this.heartbeatMs) return;
+    this.#problem(`Redis connection not ready for ${STUCK_BEATS} heartbeats: starting a fresh one`);
+    this.#replace(redis);
+  }
+
+  /** Swaps `redis` for a fresh client; the old one is torn down without waiting on a server that may be unreachable. */
+  #replace(redis: Redis): void {
+    if (this.#redis !== redis || this.#stopped) return;
+    this.#redis = this.#connect();
+    redis.stream?.destroy();
+    redis.disconnect();
   }
 
   /** One heartbeat write; concurrent requests coalesce into one more write after the running one. */
@@ -233,11 +277,7 @@ export class WorkerRegistration {
         // The connection may be stuck behind a partition, where a polite close never completes (and a client whose
         // socket was dropped there was seen never to reconnect): drop it and start a fresh client, which keeps
         // trying every fraction of a beat and registers as soon as Redis answers again.
-        if (this.#redis === redis && !this.#stopped) {
-          this.#redis = this.#connect();
-          redis.stream?.destroy();
-          redis.disconnect();
-        }
+        this.#replace(redis);
         return this.#registered = false;
       }
       // A dropped connection is already logged by the connection; other failures (auth, OOM) once per message.

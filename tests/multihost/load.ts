@@ -81,7 +81,13 @@ async function wsSession(url: string, index: number, audio: Int16Array[]): Promi
       await new Promise((r) => setTimeout(r, PAUSE_MS));
     }
   } catch (error) {
-    results.errors.push(`ws ${index}: ${(error as Error).message}`);
+    // Say how the server closed it, and what it said last, so an error count can be read.
+    const closed = await Promise.race([client.closed, new Promise<null>((r) => setTimeout(() => r(null), 100))]);
+    const said = client.events.findLast((e) => e.type === "error");
+    results.errors.push(
+      `ws ${index}: ${(error as Error).message}` + (closed ? ` [closed ${closed.code} ${closed.reason}]` : "") +
+        (said?.type === "error" ? ` [last error event: ${said.code} ${said.message}]` : ""),
+    );
   } finally {
     client.frames.length = 0;
     await client.close().catch(() => {});
@@ -140,6 +146,9 @@ if (import.meta.main) {
       LIVEKIT_AGENT_NAME: "voice-agent",
       LIVEKIT_AGENT_CAPACITY: "100",
       ORCHESTRATOR_MAX_SESSIONS_PER_KEY: "1000",
+      // Every load user comes from this process's one address, and through Caddy from Caddy's: the default per-address
+      // cap (16) would refuse most of 40 sessions.
+      ORCHESTRATOR_MAX_CONNECTIONS_PER_ADDRESS: "200",
       LOG_LEVEL: "warning",
     });
     const orchestrators = [
@@ -192,6 +201,7 @@ if (import.meta.main) {
     );
     console.log(`sessions open in /metrics after every client left: ${leaked}`);
     for (const error of results.errors.slice(0, 10)) console.log(`  error: ${error}`);
+    if (results.errors.length) console.log(`last lines of each process:\n${cluster.tails(6)}`);
     if (SOAK_MS) {
       const growth = cluster.processes.map((p, i) => ({
         label: p.label,

@@ -2,10 +2,8 @@
  * Worker faults across hosts, mid-utterance, with the real stack: Redis on host A, an orchestrator process on host A
  * (Silero VAD, Whisper, echo), Piper workers on hosts C and D. A user speaks a long sentence; the agent says it back.
  * - the serving worker's host loses its links: the answer goes on from the other worker, the turn completes;
- * - a worker partitioned from Redis (still serving on the data network) leaves the registry within its TTL and
- *   rejoins about one heartbeat after the partition heals;
  * - Redis restarted while the agent speaks: every worker re-registers, the session does not drop.
- * Timings are printed for the closing note.
+ * Timings are printed for the closing note. A worker partitioned from Redis: `registry_partition_test.ts`.
  */
 import assert from "node:assert/strict";
 import { VoiceWsClient } from "../../shared/protocol/ws_client.ts";
@@ -44,7 +42,7 @@ async function servingWorker(cluster: Cluster, workers: ClusterWorker[]): Promis
 }
 
 Deno.test({
-  name: "multihost: worker host cut mid-answer, worker partitioned from Redis, Redis restarted mid-answer",
+  name: "multihost: worker host cut mid-answer, Redis restarted mid-answer",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
@@ -151,31 +149,6 @@ Deno.test({
       } finally {
         await client.close();
       }
-    });
-    await t.step("a worker partitioned from Redis leaves within its TTL and rejoins within a heartbeat", async () => {
-      const worker = workers[1];
-      const cutAt = performance.now();
-      await cluster.net.cut(worker.host, "control");
-      await waitUntil(`${worker.name} to leave`, () => !directory.get(worker.name), { timeoutMs: TTL_MS + 2000 });
-      const leftMs = performance.now() - cutAt;
-      // Still serving: its gRPC port answers on the data network all along.
-      const conn = await Deno.connect({ hostname: cluster.net.address(worker.host), port: 7002 });
-      conn.close();
-      await new Promise((r) => setTimeout(r, 1000));
-      const healAt = performance.now();
-      await cluster.net.heal(worker.host, "control");
-      await waitUntil(`${worker.name} to rejoin`, () => directory.get(worker.name) !== undefined, {
-        timeoutMs: 10_000,
-        context: () => worker.process.tail(),
-      });
-      const rejoinMs = performance.now() - healAt;
-      console.log(
-        `partition from Redis: left after ${Math.round(leftMs)} ms (TTL ${TTL_MS}), ` +
-          `rejoined ${Math.round(rejoinMs)} ms after healing (heartbeat ${HEARTBEAT_MS})`,
-      );
-      // The directory polls every 100 ms; the worker's reconnect attempts run every quarter beat.
-      assert.ok(leftMs <= TTL_MS + 500, `left after ${leftMs} ms`);
-      assert.ok(rejoinMs <= HEARTBEAT_MS + 500, `rejoined after ${rejoinMs} ms`);
     });
   },
 });

@@ -11,6 +11,7 @@ import { Conversation } from "./conversation.ts";
 import type { LinkCallbacks, LinkContext, LinkState, VoiceLink } from "./link.ts";
 import { withTimeout } from "./link.ts";
 import { connectLiveKit } from "./livekit_link.ts";
+import { rejoinDelays } from "./rejoin_backoff.ts";
 import { type CloseInfo, type ConnectionDetails, describeClose, type ServerEvent } from "./protocol.ts";
 import { connectWebSocket, type StartOptions } from "./websocket_link.ts";
 
@@ -23,8 +24,6 @@ export type ClientStatus = "idle" | "connecting" | "live" | "reconnecting" | "en
 /** How long joining, and then being greeted by the agent, may take before falling back. */
 const CONNECT_TIMEOUT_MS = 10_000;
 const GREETING_TIMEOUT_MS = 10_000;
-/** Waits before each attempt to get a new session after the server side went away (about 15 s in all). */
-const REJOIN_DELAYS_MS = [0, 250, 500, 1000, 2000, 4000, 8000];
 /**
  * Close codes that mean the server side went away (its host died, it restarted, the agent left) rather than that this
  * session was refused: the page asks for a new session, which the load balancer places on a live server.
@@ -204,7 +203,7 @@ export class VoiceClient {
     const previous = this.conversation.sessionId;
     let lastError: unknown = null;
     try {
-      for (const delay of REJOIN_DELAYS_MS) {
+      for (const delay of rejoinDelays()) {
         await new Promise((r) => setTimeout(r, delay));
         if (this.status !== "reconnecting") return; // stopped meanwhile
         this.conversation.sessionId = "";
@@ -250,11 +249,15 @@ class ServerRefusal extends Error {}
 
 async function fetchDetails(session: StartOptions): Promise<ConnectionDetails> {
   let response: Response;
+  // No options, no body: an edge whose retry cannot resend a body (Caddy < 2.11.2) can then move the request to a
+  // live server when the first one it picked is dead.
+  const options = JSON.stringify(session);
+  const request = options === "{}" ? undefined : options;
   try {
     response = await fetch("/api/connection-details", {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(session),
+      headers: request ? { "content-type": "application/json" } : {},
+      body: request,
     });
   } catch {
     throw new Error("The voice server cannot be reached. Check your connection and try again.");
