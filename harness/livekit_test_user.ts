@@ -104,6 +104,11 @@ export class LiveKitTestUser {
     await this.#room.localParticipant!.publishData(payload, { reliable: true, topic: CONTROL_TOPIC });
   }
 
+  /** Publishes raw bytes on any topic, reliable or lossy (hostile tests: wrong topics, parts, floods). */
+  async sendRaw(payload: Uint8Array, topic: string, reliable = true): Promise<void> {
+    await this.#room.localParticipant!.publishData(payload, { reliable, topic });
+  }
+
   /** Waits for the first event (received or future) that matches; rejects on timeout or close. */
   async waitForEvent(match: ServerEventType | ((e: TimedEvent) => boolean), timeoutMs = 15_000): Promise<TimedEvent> {
     const test = typeof match === "string" ? (e: TimedEvent) => e.type === match : match;

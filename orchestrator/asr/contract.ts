@@ -27,6 +27,12 @@ export interface UtteranceOptions {
   language?: string;
   /** Called with each partial transcript while audio is still arriving. */
   onPartial?: (partial: Transcript) => void;
+  /**
+   * Who the utterance belongs to (one key per session). Engines that queue work share it fairly between sessions,
+   * so one session's backlog cannot delay another's final (see `orchestrator/asr/fair_queue.ts`). Default: a lane
+   * shared by all utterances without a session.
+   */
+  session?: string;
 }
 
 /**

@@ -10,6 +10,8 @@
  * `WEB_ALLOWED_ORIGINS`, or a loopback page in development mode) is refused (403); then an API key or token
  * (`X-API-Key` or `Authorization: Bearer`) is required, unless the deployment made its web page public
  * (`WEB_PUBLIC=true`: a request from `PUBLIC_ORIGIN` gets the principal `web:<address>`) or runs in development mode.
+ * A page that is not public may instead present the page-load cookie the orchestrator set when it served the page
+ * (`page_cookie.ts`; principal `page:<address>`); a request without key or cookie (a script) gets 401.
  * The request's own `Host` never grants anything: a script can send any Host and Origin it likes.
  * The optional JSON body holds session options (`model`, `voice`, `language`, `responder`, `options`), validated with
  * the protocol's own `session.start` schema.
@@ -40,6 +42,7 @@ import {
   TrustedProxies,
 } from "./request_origin.ts";
 import { audit } from "../../shared/log/audit.ts";
+import { checkPageCookie } from "./page_cookie.ts";
 
 const log = getLogger("orchestrator", "http");
 
@@ -67,6 +70,8 @@ export interface ConnectionDetailsOptions {
   authenticator: Authenticator;
   /** `ORCHESTRATOR_TOKEN_SECRET`: mints the WebSocket fallback token for browsers that hold no API key. */
   tokenSecret?: string;
+  /** `ORCHESTRATOR_TOKEN_SECRET_ACCEPT`: page cookies signed with it are accepted too (rotation). */
+  acceptedTokenSecret?: string;
   /** `PUBLIC_ORIGIN`: the page's own origin(s) as browsers see them; the first one builds the reply's URLs. */
   publicOrigins?: readonly string[];
   /** Origins allowed besides the page's own (`WEB_ALLOWED_ORIGINS`), e.g. `https://app.example.com`. */
@@ -182,6 +187,38 @@ export function createConnectionDetailsHandler(
     if (options.webPublic && origin && pageOrigins.has(origin)) {
       audit({ action: "auth", outcome: "ok", principal: `web:${client}`, client, reason: "web_public", via: "http" });
       return `web:${client}`;
+    }
+    // Not public: the cookie set with the page stands for the page load (see page_cookie.ts).
+    if (options.tokenSecret && !options.webPublic) {
+      const secrets = [options.tokenSecret, options.acceptedTokenSecret].filter((s): s is string => Boolean(s));
+      const problemWithCookie = await checkPageCookie(request, secrets);
+      if (problemWithCookie === null) {
+        audit({
+          action: "auth",
+          outcome: "ok",
+          principal: `page:${client}`,
+          client,
+          reason: "page_cookie",
+          via: "http",
+        });
+        return `page:${client}`;
+      }
+      if (problemWithCookie !== "missing") {
+        return refuse(
+          401,
+          "unauthorized",
+          `page_cookie_${problemWithCookie}`,
+          problemWithCookie === "expired"
+            ? "the page was loaded too long ago; reload it"
+            : "the page cookie is not valid here; reload the page",
+        );
+      }
+      return refuse(
+        401,
+        "unauthorized",
+        "no_credential",
+        "send an API key (X-API-Key or Authorization: Bearer), or load this server's page first (its cookie)",
+      );
     }
     return refuse(401, "unauthorized", "no_credential", "send an API key (X-API-Key or Authorization: Bearer)");
   }

@@ -14,7 +14,7 @@ import { DEFAULT_TRUSTED_PROXIES, type OrchestratorConfig } from "../../shared/c
 import type { Authenticator } from "../transports/auth.ts";
 import type { LiveKitTransport, RoomDispatcher } from "../transports/livekit/transport.ts";
 import type { ConnectionDetailsOptions } from "./connection_details.ts";
-import { TrustedProxies } from "./request_origin.ts";
+import { publicOrigin, TrustedProxies } from "./request_origin.ts";
 import { createWebHandler, DEFAULT_WEB_ROOT, type WebHandler } from "./web_routes.ts";
 
 /** Config the web routes read. */
@@ -27,7 +27,9 @@ export type WebSideConfig =
     | "LIVEKIT_PUBLIC_URL"
     | "WEB_ALLOWED_ORIGINS"
   >
-  & Partial<Pick<OrchestratorConfig, "PUBLIC_ORIGIN" | "WEB_PUBLIC" | "TRUSTED_PROXIES">>;
+  & Partial<
+    Pick<OrchestratorConfig, "PUBLIC_ORIGIN" | "WEB_PUBLIC" | "TRUSTED_PROXIES" | "ORCHESTRATOR_TOKEN_SECRET_ACCEPT">
+  >;
 
 /** Builds the routes; `livekit` is the running LiveKit transport, or null when LiveKit is not configured. */
 export function createWebSide(
@@ -43,6 +45,7 @@ export function createWebSide(
   let details: ConnectionDetailsOptions = {
     authenticator: parts.authenticator,
     tokenSecret: config.ORCHESTRATOR_TOKEN_SECRET,
+    acceptedTokenSecret: config.ORCHESTRATOR_TOKEN_SECRET_ACCEPT,
     publicOrigins: config.PUBLIC_ORIGIN,
     allowedOrigins: config.WEB_ALLOWED_ORIGINS,
     webPublic: config.WEB_PUBLIC,
@@ -60,8 +63,19 @@ export function createWebSide(
       },
     };
   }
+  const secret = config.ORCHESTRATOR_TOKEN_SECRET;
+  const trusted = details.trustedProxies;
+  const page = config.PUBLIC_ORIGIN?.[0];
   return createWebHandler({
     connectionDetails: details,
     webRoot: parts.webRoot === undefined ? DEFAULT_WEB_ROOT : parts.webRoot,
+    pageCookie: secret && !config.WEB_PUBLIC
+      ? {
+        secret,
+        secure: (request, info) =>
+          (page ? new URL(page).protocol : publicOrigin(request, info.remoteAddr.hostname, trusted).protocol) ===
+            "https:",
+      }
+      : undefined,
   });
 }

@@ -54,8 +54,12 @@ export interface SpeechInputOptions {
   asrLeadMs?: number;
 }
 
+let inputs = 0;
+
 /** The speech input of one session. */
 export class SpeechInput {
+  /** This session's lane in the ASR engine's fair queue. */
+  readonly #asrSession = `speech-input-${++inputs}`;
   #options: SpeechInputOptions;
   #ring: Float32Array;
   /** Samples ever received at 16 kHz (the stream clock). */
@@ -96,6 +100,7 @@ export class SpeechInput {
     const id = this.#nextId++;
     const utterance = this.#options.asr.startUtterance({
       language: this.#options.language,
+      session: this.#asrSession,
       onPartial: (partial) => {
         if (this.#utterances.has(id)) this.#options.listener.onPartial(id, partial);
       },

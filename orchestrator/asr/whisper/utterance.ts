@@ -105,7 +105,7 @@ export class WhisperUtterance implements Utterance {
 
   private startFinal(draft: number[]): { job: Job; transcript: Promise<Transcript> } {
     const run = { ...this.settings.finalRun, draft };
-    const job = this.client.submit(this.buffer.slice(0, this.length), run, "final");
+    const job = this.client.submit(this.buffer.slice(0, this.length), run, "final", this.options.session);
     const transcript = job.result.then((result) => {
       if (result.cancelled) throw new Error("the speculative final was retracted");
       return toTranscript(result, true);
@@ -126,7 +126,7 @@ export class WhisperUtterance implements Utterance {
     if (this.length === this.partialLength || this.length < this.settings.minPartialSeconds * 16_000) return;
     this.partialLength = this.length;
     const run = { ...this.settings.partialRun, draft: this.lastTokens };
-    const job = this.client.submit(this.buffer.slice(0, this.length), run, "partial");
+    const job = this.client.submit(this.buffer.slice(0, this.length), run, "partial", this.options.session);
     this.partial = job;
     job.result.then(
       (result) => {

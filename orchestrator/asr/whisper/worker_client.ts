@@ -1,15 +1,20 @@
 /**
- * The main-thread side of the Whisper worker: a job queue where final transcripts go before partials, one job in
- * the worker at a time (so a final never waits behind queued partials), and cancellation of queued or running jobs.
+ * The main-thread side of the Whisper worker: a fair queue of jobs per session ({@linkcode FairAsrQueue}: finals
+ * before partials, sessions served by least engine time used, a bounded backlog per session), one job in the worker
+ * at a time (so a final never waits behind queued partials), and cancellation of queued or running jobs.
  *
  * @module
  */
+import { type AsrJobClass, DEFAULT_MAX_QUEUED_PER_OWNER, FairAsrQueue } from "../fair_queue.ts";
 import type { WhisperModelFiles } from "./model_info.ts";
 import type { TranscriptionResult } from "./transcriber.ts";
 import type { LoadedModelSummary, RunOptions, WorkerReply, WorkerRequest } from "./worker_protocol.ts";
 
 /** Finals are served before partials. */
-export type JobPriority = "final" | "partial";
+export type JobPriority = AsrJobClass;
+
+/** Jobs submitted without a session share this lane (benches, one-shot `transcribe`). */
+export const UNOWNED_LANE = "";
 
 /** A submitted job. */
 export interface Job {
@@ -23,6 +28,8 @@ interface QueuedJob {
   samples: Float32Array;
   options: RunOptions;
   priority: JobPriority;
+  owner: string;
+  startedMs?: number;
   resolve: (r: TranscriptionResult) => void;
   reject: (e: Error) => void;
 }
@@ -37,7 +44,7 @@ export class WhisperWorkerError extends Error {
 
 /** Owns one inference worker with a loaded model. */
 export class WhisperWorkerClient {
-  private readonly queue: QueuedJob[] = [];
+  private readonly queue: FairAsrQueue<QueuedJob>;
   private running: QueuedJob | undefined;
   private nextId = 1;
   private closed = false;
@@ -47,7 +54,9 @@ export class WhisperWorkerClient {
     private readonly worker: Worker,
     readonly model: LoadedModelSummary,
     private readonly cancelSlot: Int32Array,
+    maxQueuedPerSession: number,
   ) {
+    this.queue = new FairAsrQueue(maxQueuedPerSession);
     worker.onmessage = (event: MessageEvent<WorkerReply>) => this.onReply(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
@@ -56,14 +65,20 @@ export class WhisperWorkerClient {
   }
 
   /** Starts a worker and loads the model in it; rejects with the load error (and stops the worker). */
-  static start(files: WhisperModelFiles, device: "cpu" | "cuda", threads: number): Promise<WhisperWorkerClient> {
+  static start(
+    files: WhisperModelFiles,
+    device: "cpu" | "cuda",
+    threads: number,
+    maxQueuedPerSession = DEFAULT_MAX_QUEUED_PER_OWNER,
+  ): Promise<WhisperWorkerClient> {
     const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
     const cancelSlot = new Int32Array(new SharedArrayBuffer(4));
     return new Promise((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<WorkerReply>) => {
         const reply = event.data;
-        if (reply.type === "loaded") resolve(new WhisperWorkerClient(worker, reply.model, cancelSlot));
-        else if (reply.type === "failed") {
+        if (reply.type === "loaded") {
+          resolve(new WhisperWorkerClient(worker, reply.model, cancelSlot, maxQueuedPerSession));
+        } else if (reply.type === "failed") {
           worker.terminate();
           const error = new Error(reply.message);
           error.name = reply.name;
@@ -79,12 +94,15 @@ export class WhisperWorkerClient {
     });
   }
 
-  /** Queues a transcription of `samples` (the array is transferred to the worker: pass a copy you no longer need). */
-  submit(samples: Float32Array, options: RunOptions, priority: JobPriority): Job {
+  /**
+   * Queues a transcription of `samples` (the array is transferred to the worker: pass a copy you no longer need) in
+   * the lane of `session`. Partials the session's bounded backlog drops resolve as cancelled.
+   */
+  submit(samples: Float32Array, options: RunOptions, priority: JobPriority, session = UNOWNED_LANE): Job {
     const id = this.nextId++;
     let job!: QueuedJob;
     const result = new Promise<TranscriptionResult>((resolve, reject) => {
-      job = { id, samples, options, priority, resolve, reject };
+      job = { id, samples, options, priority, owner: session, resolve, reject };
     });
     if (this.closed) {
       job.reject(new WhisperWorkerError("the Whisper engine is disposed"));
@@ -92,9 +110,9 @@ export class WhisperWorkerClient {
     }
     // Finals go after earlier finals but before every partial, and stop a partial that is running (of any
     // utterance: its owner ignores a cancelled result and asks again on its next tick).
-    const at = priority === "final" ? this.queue.findIndex((q) => q.priority === "partial") : -1;
-    if (at < 0) this.queue.push(job);
-    else this.queue.splice(at, 0, job);
+    for (const dropped of this.queue.add(session, priority, job)) {
+      dropped.resolve(cancelledResult(dropped.samples.length));
+    }
     if (priority === "final" && this.running?.priority === "partial") {
       Atomics.store(this.cancelSlot, 0, this.running.id);
     }
@@ -106,7 +124,7 @@ export class WhisperWorkerClient {
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new WhisperWorkerError("the Whisper engine is disposed"));
+    for (const job of this.queue.clear()) job.reject(new WhisperWorkerError("the Whisper engine is disposed"));
     if (this.running) Atomics.store(this.cancelSlot, 0, this.running.id);
     const disposed = new Promise<void>((resolve) => (this.onDisposed = resolve));
     this.worker.postMessage({ type: "dispose" } satisfies WorkerRequest);
@@ -116,10 +134,9 @@ export class WhisperWorkerClient {
   }
 
   private cancel(id: number): void {
-    const index = this.queue.findIndex((q) => q.id === id);
-    if (index >= 0) {
-      const [job] = this.queue.splice(index, 1);
-      job.resolve(cancelledResult(job.samples.length));
+    const queued = this.queue.remove((q) => q.id === id);
+    if (queued) {
+      queued.resolve(cancelledResult(queued.samples.length));
     } else if (this.running?.id === id) {
       Atomics.store(this.cancelSlot, 0, id); // seen by the worker between decoder steps
     }
@@ -127,8 +144,9 @@ export class WhisperWorkerClient {
 
   private pump(): void {
     if (this.running || this.closed) return;
-    const job = this.queue.shift();
+    const job = this.queue.next()?.item;
     if (!job) return;
+    job.startedMs = performance.now();
     this.running = job;
     const request: WorkerRequest = { type: "run", id: job.id, samples: job.samples, options: job.options };
     this.worker.postMessage(request, [job.samples.buffer as ArrayBuffer]);
@@ -143,6 +161,7 @@ export class WhisperWorkerClient {
     const job = this.running;
     if (!job || (reply.id !== undefined && reply.id !== job.id)) return;
     this.running = undefined;
+    this.queue.charge(job.owner, performance.now() - (job.startedMs ?? performance.now()));
     if (reply.type === "result") job.resolve(reply.result);
     else {
       const error = new Error(reply.message);
@@ -154,7 +173,7 @@ export class WhisperWorkerClient {
 
   private fail(error: Error): void {
     this.closed = true;
-    const jobs = [...this.queue.splice(0), ...(this.running ? [this.running] : [])];
+    const jobs = [...this.queue.clear(), ...(this.running ? [this.running] : [])];
     this.running = undefined;
     for (const job of jobs) job.reject(error);
   }
