@@ -24,6 +24,7 @@ import { resolveRepoPath } from "../harness/sox.ts";
 import { speak } from "../harness/speech.ts";
 import { percentile, toWire } from "../harness/ws_stack.ts";
 import { lineChart } from "./svg_plot.ts";
+import { cpuSeconds } from "./process_cpu.ts";
 
 const LIMIT_MS = 1_500;
 const STEPS = (Deno.env.get("BENCH_STEPS") ?? "1,2,3,4,6,8,10,12").split(",").map(Number);
@@ -37,12 +38,6 @@ const SENTENCES = [
   "Remind me to call my mother.",
   "Open the garage door.",
 ];
-
-/** CPU seconds (user + system) of a process so far. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const round = (v: number) => Math.round(v * 10) / 10;
 

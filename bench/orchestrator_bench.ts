@@ -16,6 +16,7 @@ import { startPiperEchoStack } from "../harness/piper_echo_stack.ts";
 import { resolveRepoPath } from "../harness/sox.ts";
 import { whiteNoise } from "../harness/noise.ts";
 import { percentile, toWire } from "../harness/ws_stack.ts";
+import { cpuSeconds } from "./process_cpu.ts";
 
 const KEYS = Array.from({ length: 16 }, (_, i) => `bench-key-${i}`); // a key may hold 8 sessions
 
@@ -44,12 +45,6 @@ async function jitterBuckets(healthUrl: string): Promise<Array<[number, number]>
   // Exported in seconds; the bench reports milliseconds.
   return [...text.matchAll(/^voicechat_frame_jitter_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)]
     .map((m) => [m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, Number(m[2])] as [number, number]);
-}
-
-/** CPU seconds (user + system) of a process so far. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
 async function jitter(url: string, healthUrl: string, sessions: number) {

@@ -9,6 +9,11 @@
  * - Reference: piper-tts in-process in Python (`bench/reference/piper_reference.py bench`). First audio = start of
  *   its streaming `synthesize()` → first chunk; RTF = time to the last chunk / audio duration.
  *
+ * CPU per audio second: the CPU time (all threads) of our worker process, read from /proc around each call, and of
+ * the reference's process, over the audio produced. On a machine shared with other work, wall-clock RTF mostly
+ * measures who got the cores; CPU time measures the work each side does for the same audio. Ours includes
+ * everything the worker does for the call (phonemes, both model parts, resampling to 48 kHz, gRPC framing).
+ *
  * Two sentence sets: the bench set, which the worker's tuning (chunk plan, span rules) looked at, and a held-out
  * set that it never saw; both are reported, each with its own ratios, and the targets are judged on each.
  *
@@ -22,6 +27,7 @@ import { type AudioFrame, TTSServiceClient } from "../proto/gen/tts.ts";
 import { FRAME_MS } from "../shared/audio/format.ts";
 import { RedisServer } from "../harness/redis_server.ts";
 import { WorkerProcess } from "../harness/task_process.ts";
+import { cpuSeconds } from "./process_cpu.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const MODEL_ID = "piper-en-us-joe-medium";
@@ -53,6 +59,8 @@ const SETS = { bench: SENTENCES, held_out: HELD_OUT };
 interface Run {
   firstMs: number;
   totalMs: number;
+  /** CPU time the synthesizing process spent on this call. */
+  cpuMs: number;
   audioMs: number;
 }
 
@@ -76,8 +84,9 @@ class LineReader {
   }
 }
 
-function ours(client: TTSServiceClient, sessionId: string, text: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
+async function ours(client: TTSServiceClient, pid: number, sessionId: string, text: string): Promise<Run> {
+  const cpuBefore = await cpuSeconds(pid);
+  const run = await new Promise<Omit<Run, "cpuMs">>((resolve, reject) => {
     const stream = client.synthesize();
     const sent = performance.now();
     let firstMs = 0;
@@ -93,6 +102,7 @@ function ours(client: TTSServiceClient, sessionId: string, text: string): Promis
     stream.write({ sessionId, text, endOfInput: true, flush: false });
     stream.end();
   });
+  return { ...run, cpuMs: 1000 * ((await cpuSeconds(pid)) - cpuBefore) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -127,7 +137,7 @@ async function main() {
       client.startSession({ sessionId: "bench", modelId: MODEL_ID }, (e) => e ? reject(e) : resolve())
     );
     await reference.next(); // warmed up
-    await ours(client, "bench", "Warming up the stream."); // the worker warmed its model on load; this warms gRPC
+    await ours(client, worker.pid, "bench", "Warming up the stream."); // the worker warmed its model on load; this warms gRPC
     const all = [...SENTENCES, ...HELD_OUT];
     const results = all.map(() => ({ ours: [] as Run[], reference: [] as Run[] }));
     for (let round = 0; round < ROUNDS; round++) {
@@ -135,10 +145,17 @@ async function main() {
         // Alternate who goes first, so that neither always runs right after the other's burst of work.
         const theirs = async () => {
           await toReference.write(new TextEncoder().encode(`${text}\n`));
-          const r = await reference.next<{ first_audio_ms: number; compute_ms: number; audio_ms: number }>();
-          results[i].reference.push({ firstMs: r.first_audio_ms, totalMs: r.compute_ms, audioMs: r.audio_ms });
+          const r = await reference.next<
+            { first_audio_ms: number; compute_ms: number; cpu_ms: number; audio_ms: number }
+          >();
+          results[i].reference.push({
+            firstMs: r.first_audio_ms,
+            totalMs: r.compute_ms,
+            cpuMs: r.cpu_ms,
+            audioMs: r.audio_ms,
+          });
         };
-        const mine = async () => void results[i].ours.push(await ours(client, "bench", text));
+        const mine = async () => void results[i].ours.push(await ours(client, worker.pid, "bench", text));
         for (const run of (round + i) % 2 ? [mine, theirs] : [theirs, mine]) await run();
       }
     }
@@ -203,7 +220,23 @@ function report(name: string, texts: string[], results: { ours: Run[]; reference
       rtfRatio.toFixed(2)
     } (target ≤ 1.0: ${rtfRatio <= 1 ? "met" : "MISSED"})`,
   );
-  return { firstRatio, rtfRatio, firstMsOurs: median(allFirstOurs), firstMsReference: median(allFirstRef) };
+  // Summed over the set: each call's CPU reading is in 10 ms ticks, which average out over many calls.
+  const cpuPerAudio = (runs: Run[]) => runs.reduce((n, r) => n + r.cpuMs, 0) / runs.reduce((n, r) => n + r.audioMs, 0);
+  const cpuOurs = cpuPerAudio(results.flatMap((r) => r.ours));
+  const cpuRef = cpuPerAudio(results.flatMap((r) => r.reference));
+  const cpuRatio = cpuOurs / cpuRef;
+  console.log(
+    `${name}: CPU per audio second: ours ${cpuOurs.toFixed(3)}, reference ${cpuRef.toFixed(3)} → ratio ${
+      cpuRatio.toFixed(2)
+    }`,
+  );
+  return {
+    firstRatio,
+    rtfRatio,
+    cpuRatio,
+    firstMsOurs: median(allFirstOurs),
+    firstMsReference: median(allFirstRef),
+  };
 }
 
 if (import.meta.main) await main();

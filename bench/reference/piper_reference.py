@@ -4,7 +4,8 @@ Reads one text per line on stdin and prints JSON on stdout. Modes:
   ids    phoneme ids per sentence, as piper-tts computes them:  {"text", "sentences": [[id, ...], ...]}
   synth  audio at the voice's native rate, written as raw float32 files to --out-dir (one per line, all
          sentences concatenated, each peak-normalised as piper-tts does):  {"index", "file", "samples"}
-  bench  time to the first audio chunk of piper-tts's streaming synthesize() and the real-time factor, per line,
+  bench  time to the first audio chunk of piper-tts's streaming synthesize(), the real-time factor and the process's
+         CPU time, per line,
          after one warm-up run (then {"ready": true}); lines are answered as they arrive, so a caller can interleave
          runs with its own:  {"first_audio_ms", "compute_ms", "audio_ms"}
 
@@ -69,6 +70,7 @@ def mode_bench(voice: PiperVoice, lines: Iterable[str], args: argparse.Namespace
     rate = voice.config.sample_rate
     for text in lines:
         started = time.perf_counter()
+        cpu_started = time.process_time()
         first_ms = None
         samples = 0
         for chunk in voice.synthesize(text, syn_config=config):
@@ -76,7 +78,14 @@ def mode_bench(voice: PiperVoice, lines: Iterable[str], args: argparse.Namespace
                 first_ms = (time.perf_counter() - started) * 1000
             samples += chunk.audio_float_array.size
         compute_ms = (time.perf_counter() - started) * 1000
-        emit({"text": text, "first_audio_ms": first_ms, "compute_ms": compute_ms, "audio_ms": samples * 1000 / rate})
+        cpu_ms = (time.process_time() - cpu_started) * 1000
+        emit({
+            "text": text,
+            "first_audio_ms": first_ms,
+            "compute_ms": compute_ms,
+            "cpu_ms": cpu_ms,
+            "audio_ms": samples * 1000 / rate,
+        })
 
 
 MODES = {"ids": mode_ids, "synth": mode_synth, "bench": mode_bench}
