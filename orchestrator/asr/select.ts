@@ -24,6 +24,7 @@ export type AsrSelectConfig = Pick<
   | "ASR_PARTIAL_INTERVAL_MS"
   | "ASR_FINAL_WINDOW"
   | "ASR_FIT_PADDING_FRAMES"
+  | "STRICT_CONFIG"
 >;
 
 /** How each engine is built (the real factories by default; tests may point them at other model folders). */

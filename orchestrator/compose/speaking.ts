@@ -50,6 +50,7 @@ export async function buildSpeaking(config: OrchestratorConfig, parts: { router?
       security: { ...workerLinkSecurity(config), clientTls: loadWorkerClientTls(config) },
       stallTimeoutMs: config.TTS_STALL_TIMEOUT_MS,
       keepaliveMs: config.TTS_KEEPALIVE_MS,
+      refuseModelFallback: config.STRICT_CONFIG,
     });
   }
   const tts = router;

@@ -51,6 +51,14 @@ export interface SpeechStreamOptions {
   affinityKey?: string;
 }
 
+/** What the workers will really serve for a requested model (see {@linkcode TtsRouter.resolveModel}). */
+export interface ModelResolution {
+  /** The model id to ask the workers for. */
+  model: string;
+  /** Set when `model` is a stand-in: no worker serves the requested one, but a worker configured for it fell back. */
+  fallback?: { requested: string; served: string; reason: string; worker: string };
+}
+
 /** Chooses workers and opens speech streams on them. One per orchestrator process. */
 export interface TtsRouter {
   openStream(options: SpeechStreamOptions): Promise<SpeechStream>;
@@ -59,6 +67,12 @@ export interface TtsRouter {
    * has room (or nothing is known). Sessions are refused with `busy` while it says so.
    */
   busy(modelId?: string): string | null;
+  /**
+   * The model a new session asking for `modelId` (empty: the default) will be served: `modelId` itself while some
+   * healthy worker offers it; otherwise, unless fallbacks are refused (`STRICT_CONFIG`), the model a worker that was
+   * configured for `modelId` serves instead (its registry record's `modelFallback`), with the worker's reason.
+   */
+  resolveModel(modelId?: string): ModelResolution;
   /** The orchestrator session is over: ends its worker sessions (their model references) on every worker. */
   endSession(sessionId: string): Promise<void>;
   /** Workers the router can use now (for /health and metrics). */

@@ -14,7 +14,7 @@ import { linkMismatch } from "../../shared/security/worker_tls.ts";
 import { WorkerDirectory } from "../../shared/registry/directory.ts";
 import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
 import { busyVerdict, isFullRefusal, WorkersBusyError } from "./capacity.ts";
-import type { SpeechStream, SpeechStreamOptions, TtsRouter } from "./contract.ts";
+import type { ModelResolution, SpeechStream, SpeechStreamOptions, TtsRouter } from "./contract.ts";
 import type { WorkerHealth } from "./health_watch.ts";
 import { createRoutingPolicy } from "./policies/mod.ts";
 import type { RoutingPolicy, RoutingPolicyName, WorkerCandidate } from "./policy.ts";
@@ -48,6 +48,8 @@ export interface WorkerRouterOptions {
   security?: WorkerLinkSecurity;
   /** gRPC ping period to workers in use (`TTS_KEEPALIVE_MS`), default 15 s; see {@linkcode WorkerChannels}. */
   keepaliveMs?: number;
+  /** `STRICT_CONFIG`: never serve a worker's stand-in model for the one asked (see {@linkcode resolveModel}). */
+  refuseModelFallback?: boolean;
 }
 
 /** No worker can take a stream; the message says why (model, workers seen, last error). */
@@ -70,6 +72,7 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   readonly #directory: WorkerDirectory | null;
   readonly #staticAddress: string;
   readonly #defaultModel: string;
+  readonly #refuseModelFallback: boolean;
   readonly #streams = new Set<RoutedSpeechStream>();
   /** Orchestrator session → worker name it lives on. */
   readonly #sticky = new Map<string, string>();
@@ -82,6 +85,7 @@ export class WorkerRouter implements TtsRouter, StreamHost {
     this.#directory = options.directory ?? null;
     this.#staticAddress = options.staticAddress ?? "";
     this.#defaultModel = options.defaultModel ?? "";
+    this.#refuseModelFallback = options.refuseModelFallback ?? false;
     this.policy = typeof options.policy === "object"
       ? options.policy
       : createRoutingPolicy(options.policy ?? "least_loaded");
@@ -114,6 +118,21 @@ export class WorkerRouter implements TtsRouter, StreamHost {
   busy(modelId = ""): string | null {
     const model = modelId || this.#defaultModel;
     return busyVerdict(this.#candidates(model), describeModel(model))?.message ?? null;
+  }
+
+  resolveModel(modelId = ""): ModelResolution {
+    const model = modelId || this.#defaultModel;
+    // The static TTS_WORKER_ADDRESS answers for itself; only registry records say what a worker really serves.
+    const offered = (id: string) => this.#candidates(id).some((c) => !c.isStatic);
+    if (!model || this.#refuseModelFallback || offered(model)) return { model };
+    // Healthy workers that were configured for this model and serve a stand-in; the same choice for every session.
+    const standIns = (this.#directory?.list() ?? [])
+      .filter((record) => record.modelFallback?.requested === model && this.#healthy(record.address))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const record = standIns.find((r) => offered(r.modelFallback!.served));
+    if (!record?.modelFallback) return { model };
+    const { served, reason } = record.modelFallback;
+    return { model: served, fallback: { requested: model, served, reason, worker: record.name } };
   }
 
   async endSession(sessionId: string): Promise<void> {

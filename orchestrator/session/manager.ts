@@ -147,7 +147,9 @@ export class SessionManager {
       );
     }
     const inputSampleRate = start.audio?.sampleRate ?? 16_000;
-    const model = start.model || options.turn.defaultModel;
+    // A worker configured for the model may serve a stand-in (no voicepack): the session uses what is really served.
+    const resolved = options.router.resolveModel(start.model || options.turn.defaultModel);
+    const model = resolved.model;
     const busy = options.router.busy(model);
     if (busy) throw new SessionRejectedError("busy", busy, CloseCode.tryAgainLater);
     const voice = {
@@ -189,6 +191,17 @@ export class SessionManager {
       outputSampleRate: WIRE_SAMPLE_RATE,
       frameMs: FRAME_MS,
     });
+    if (resolved.fallback) {
+      const { requested, served, reason, worker } = resolved.fallback;
+      log.warn("session {id}: {requested} is not served; {worker} serves {served} instead: {reason}", {
+        id,
+        requested,
+        served,
+        worker,
+        reason,
+      });
+      output.sendEvent({ type: "warning", code: "tts_model_fallback", requested, served, reason });
+    }
     return inLogContext(session, { session_id: id });
   }
 

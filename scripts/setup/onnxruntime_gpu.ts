@@ -4,7 +4,7 @@
  * of exactly onnxruntime-node's version carries the same provider libraries. They are copied next to the Node
  * binding, and the NVIDIA runtime wheels they need (`nvidia-*` for CUDA 13, cuDNN 9) stay in a venv in
  * `$VOICE_CHAT_CACHE` linked as `.cache/ort-gpu`, where the workers preload them from (see
- * `workers/cosyvoice/cuda_libraries.ts`).
+ * `shared/onnx/cuda_provider.ts`).
  *
  * @module
  */

@@ -80,6 +80,17 @@ const events = [
   }),
   z.strictObject({ type: z.literal("metrics"), turn, responseId: z.string().optional(), metrics: TurnMetricsSchema }),
   z.strictObject({ type: z.literal("error"), code: z.string(), message: z.string(), fatal: z.boolean() }),
+  /**
+   * Something works, but not as configured. `tts_model_fallback`: no TTS worker serves the `requested` model; a
+   * worker configured for it serves `served` instead (e.g. the mock, when its voicepack is missing), for `reason`.
+   */
+  z.strictObject({
+    type: z.literal("warning"),
+    code: z.literal("tts_model_fallback"),
+    requested: z.string(),
+    served: z.string(),
+    reason: z.string(),
+  }),
 ] as const;
 
 /** Any event the server sends. */

@@ -32,6 +32,17 @@ export const WORKER_LINK_MODES = ["off", "tls", "mtls"] as const;
 /** How a worker's gRPC port must be dialled. */
 export type WorkerLinkMode = (typeof WORKER_LINK_MODES)[number];
 
+/**
+ * The worker was asked to serve `requested` (its `DEFAULT_MODEL`) but serves `served` instead, because of `reason`
+ * (e.g. no voicepack installed, see `workers/runtime/model_choice.ts`). The orchestrator routes sessions that ask for
+ * `requested` to such a worker and tells the client with a `warning` event (`tts_model_fallback`).
+ */
+export const modelFallbackSchema = z.object({
+  requested: z.string().min(1).max(128),
+  served: z.string().min(1).max(128),
+  reason: z.string().max(1000),
+});
+
 /** Load metrics, refreshed on every heartbeat (and on demand, see `WorkerRegistration.refreshNow`). */
 export const workerLoadSchema = z.object({
   activeSessions: z.number().int().nonnegative(),
@@ -63,12 +74,16 @@ export const workerRecordSchema = z.object({
   availableModels: modelIds,
   capabilities: workerCapabilitiesSchema,
   load: workerLoadSchema,
+  /** Present when the worker serves something other than what it was configured to serve. */
+  modelFallback: modelFallbackSchema.optional(),
 });
 
 /** One worker's registry record. */
 export type WorkerRecord = z.infer<typeof workerRecordSchema>;
 /** Capabilities part of a {@linkcode WorkerRecord}. */
 export type WorkerCapabilities = z.infer<typeof workerCapabilitiesSchema>;
+/** Fallback part of a {@linkcode WorkerRecord}. */
+export type ModelFallback = z.infer<typeof modelFallbackSchema>;
 /** Load part of a {@linkcode WorkerRecord}. */
 export type WorkerLoad = z.infer<typeof workerLoadSchema>;
 

@@ -169,6 +169,9 @@ export class VoiceClient {
         this.#greeting?.reject(new ServerRefusal(event.message));
       } else this.#listener.onError(event.message);
     }
+    if (event.type === "warning") {
+      this.#listener.onError(`The agent speaks with ${event.served}, not ${event.requested}: ${event.reason}`);
+    }
     this.conversation.apply(event);
     if (event.type === "speech.stopped" && Number.isFinite(this.micLevels.lastAudibleAtMs)) {
       // The user's speech ended when the microphone last heard it, not when the server's decision arrived.

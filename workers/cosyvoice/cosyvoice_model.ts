@@ -55,11 +55,30 @@ export class CosyVoiceModel implements LoadedModel {
     this.descriptor = parts.descriptor;
   }
 
+  /**
+   * Runs every graph once on the path a request takes: the LLM's prefill and a step, one streamed chunk through the
+   * stream graphs and HiFT, the last chunk through the full graphs. onnxruntime's first run of a session sets up its
+   * allocations and kernels, which would otherwise land in the first request's first audio. A text alone does not do
+   * it: a short one may end before the first hop and never reach the stream graphs.
+   */
   async warmup(): Promise<void> {
-    const input = (async function* () {
-      yield { text: "Hello.", start: 0, end: 6, flush: true };
-    })();
-    for await (const _ of this.synthesize(input, {}, new AbortController().signal)) { /* discard */ }
+    const { pack, sessions, tokenizer } = this.parts;
+    const { manifest } = pack;
+    const signal = new AbortController().signal;
+    const request = {
+      promptTextIds: manifest.voice.prompt_text_ids,
+      textIds: tokenizer.encode("Hello."),
+      promptSpeech: manifest.voice.prompt_speech_tokens,
+      sampler: greedySampler(),
+      signal,
+      maxTokens: 2,
+    };
+    for await (const _ of generateTokens(sessions.llm, manifest, request)) { /* discard */ }
+    // The voice's own speech tokens are valid flow input; enough of them for one streamed chunk.
+    const tokens = manifest.voice.prompt_speech_tokens;
+    const stream = new Token2Wav(sessions, pack, prngDraws(new Prng(this.parts.seed)), signal);
+    for (let i = 0; i < 1000 && (await stream.push(tokens[i % tokens.length])) === null; i++) { /* fill a hop */ }
+    await stream.finish();
   }
 
   rtf(): number {

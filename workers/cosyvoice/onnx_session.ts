@@ -6,7 +6,7 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
-import { diagnoseCudaProvider, preloadCudaLibraries } from "./cuda_libraries.ts";
+import { cudaProviderError, preloadCudaLibraries } from "../../shared/onnx/cuda_provider.ts";
 
 /** Where the graphs run and how many threads one run may use. */
 export interface SessionOptions {
@@ -22,14 +22,6 @@ export interface OpenedSession {
   device: string;
   /** Why CUDA was not used, when it was asked for. */
   fallback?: string;
-}
-
-/** The CUDA provider could not be loaded. */
-export class CudaProviderError extends Error {
-  constructor(path: string, detail: string) {
-    super(`CUDA execution provider failed to load for ${path}: ${detail}`);
-    this.name = "CudaProviderError";
-  }
 }
 
 function create(path: string, provider: "cpu" | "cuda", threads: number): Promise<ort.InferenceSession> {
@@ -49,8 +41,7 @@ export async function openSession(path: string, options: SessionOptions): Promis
     try {
       return { session: await create(path, "cuda", options.intraOpThreads), device: "cuda:0" };
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      const failure = new CudaProviderError(path, `${detail}: ${diagnoseCudaProvider()}`);
+      const failure = cudaProviderError(path, error);
       if (options.strict) throw failure;
       return { session: await create(path, "cpu", options.intraOpThreads), device: "cpu", fallback: failure.message };
     }
@@ -59,7 +50,7 @@ export async function openSession(path: string, options: SessionOptions): Promis
 }
 
 /**
- * Opens `path` on CUDA once and releases it: throws {@linkcode CudaProviderError} when the provider cannot load, so
+ * Opens `path` on CUDA once and releases it: throws a `CudaProviderError` when the provider cannot load, so
  * a strict worker stops at startup instead of at its first load.
  */
 export async function checkCudaProvider(path: string, intraOpThreads: number): Promise<void> {

@@ -22,6 +22,7 @@ if (import.meta.main) {
           voicepacksDir: config.VOICEPACKS_DIR,
           device: config.PIPER_DEVICE,
           intraOpThreads: config.PIPER_INTRA_OP_THREADS,
+          strict: config.STRICT_CONFIG,
         }),
       mock: () => new MockAdapter(),
     },

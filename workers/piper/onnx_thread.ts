@@ -7,7 +7,7 @@
  * once and the decoder piece by piece (`chunk_plan.ts`), and each piece's samples are posted as soon as they exist.
  * The pieces join into exactly the samples of one whole run.
  *
- * Messages in: `load` {path, device, intraOpThreads, split}, `run` {id, ids, scales, speakerId, plan}, `cancel` {id},
+ * Messages in: `load` {path, device, intraOpThreads, split, strict?}, `run` {id, ids, scales, speakerId, plan}, `cancel` {id},
  * `dispose`. Out: `loaded` {device, inputs, streaming, splitProblem?, warning?}, `failed` {error} (load), `chunk`
  * {id, audio, last, computeMs} or `error` {id, error} (run), `disposed` (the session is released; the thread may then be
  * terminated without tearing down a live session).
@@ -18,6 +18,7 @@
 import * as ort from "onnxruntime-node";
 import { chunkPlan, type ChunkPlanOptions, type DecoderPace } from "./chunk_plan.ts";
 import { type DecoderSplit, splitAtDecoder } from "./decoder_split.ts";
+import { cudaProviderError, preloadCudaLibraries } from "../../shared/onnx/cuda_provider.ts";
 
 /** A run request; `plan` null decodes the sentence in one piece. */
 export interface RunRequest {
@@ -38,6 +39,8 @@ export interface LoadRequest {
   device: "cpu" | "cuda";
   intraOpThreads: number;
   split: boolean;
+  /** With `cuda`: a provider that cannot load fails the load instead of falling back to the CPU (`STRICT_CONFIG`). */
+  strict?: boolean;
 }
 
 type Model =
@@ -81,11 +84,14 @@ async function load(request: LoadRequest): Promise<void> {
   try {
     let built: { model: Model; problem?: string } | null = null;
     if (request.device === "cuda") {
+      preloadCudaLibraries();
       try {
         built = await build(request, "cuda");
         device = "cuda:0";
       } catch (error) {
-        warning = message(error);
+        const failure = cudaProviderError(request.path, error);
+        if (request.strict) throw failure;
+        warning = failure.message;
       }
     }
     built ??= await build(request, "cpu");

@@ -17,6 +17,8 @@ export interface OnnxVoiceOptions {
   intraOpThreads: number;
   /** Cut the model at its decoder so that a sentence's audio can come in pieces (default true). */
   split?: boolean;
+  /** With `cuda`: fail the load when the CUDA provider cannot load, instead of running on the CPU. */
+  strict?: boolean;
 }
 
 /** The three synthesis scales in the model's order. */
@@ -128,7 +130,7 @@ export class OnnxVoice {
 
   /**
    * Loads `path` on a new thread. With device `cuda` the CUDA execution provider is tried first; when it cannot
-   * load, the model runs on the CPU and a warning says so. Throws when the file is not a Piper model.
+   * load, the model runs on the CPU and a warning names the missing library (with `strict`, the load fails). Throws when the file is not a Piper model.
    */
   static async load(path: string, options: OnnxVoiceOptions, log: Logger): Promise<OnnxVoice> {
     const thread = new Worker(new URL("./onnx_thread.ts", import.meta.url).href, { type: "module" });
@@ -148,9 +150,7 @@ export class OnnxVoice {
       log.info("{path} runs whole, its audio comes per sentence: {problem}", { path, problem: reply.splitProblem });
     }
     if (reply.warning) {
-      log.warn("PIPER_DEVICE=cuda but the CUDA execution provider did not load ({error}); running on the CPU", {
-        error: reply.warning,
-      });
+      log.warn("PIPER_DEVICE=cuda: running on the CPU: {error}", { error: reply.warning });
     }
     const missing = REQUIRED_INPUTS.filter((name) => !reply.inputs.includes(name));
     if (missing.length) {

@@ -28,6 +28,8 @@ export interface PiperAdapterOptions {
   voicepacksDir: string;
   device: "cpu" | "cuda";
   intraOpThreads: number;
+  /** `STRICT_CONFIG`: a CUDA provider that cannot load fails the load instead of falling back to the CPU. */
+  strict?: boolean;
   spans?: SpeechSpanOptions;
 }
 

@@ -131,6 +131,7 @@ export async function runWorkerMain(options: WorkerMainOptions): Promise<void> {
       adapter: choice.adapter,
       defaultModel: choice.defaultModel,
       preloadModelIds: choice.preload,
+      modelFallback: choice.fallback ? { requested: config.DEFAULT_MODEL, reason: choice.fallback } : undefined,
       modelManager: {
         idleTtlMs: config.MODEL_IDLE_TTL_MS,
         minResidencyMs: config.MODEL_MIN_RESIDENCY_MS,

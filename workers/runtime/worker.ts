@@ -52,6 +52,8 @@ export interface StartWorkerOptions {
   defaultModel: string;
   /** Loaded at start after the default; a failure is logged and skipped. */
   preloadModelIds: string[];
+  /** The configured model this worker does not serve and why (`defaultModel` is what it serves instead). */
+  modelFallback?: { requested: string; reason: string };
   modelManager: {
     idleTtlMs: number;
     minResidencyMs: number;
@@ -206,6 +208,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     defaultModel: options.defaultModel,
     startedAt: Date.now(),
     tls: (tls ? (tls.ca ? "mtls" : "tls") : "off") as WorkerLinkMode,
+    modelFallback: options.modelFallback && { ...options.modelFallback, served: options.defaultModel },
     // Others reach the listener on the host they dial for gRPC.
     metricsAddress: metricsServer ? `${address.slice(0, address.lastIndexOf(":"))}:${metricsServer.port}` : undefined,
   };

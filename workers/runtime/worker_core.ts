@@ -8,7 +8,7 @@
 import type { WorkerLinkMode } from "../../shared/registry/worker_record.ts";
 import type { Capabilities, ModelInfo } from "../../proto/gen/tts.ts";
 import { FRAME_MS, WIRE_SAMPLE_RATE } from "../../shared/audio/format.ts";
-import type { WorkerRecord } from "../../shared/registry/worker_record.ts";
+import type { ModelFallback, WorkerRecord } from "../../shared/registry/worker_record.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import { type Metadata, status } from "@grpc/grpc-js";
 import { rpcSecretProblem, type WorkerLinkSecurity } from "../../shared/security/worker_rpc.ts";
@@ -35,6 +35,8 @@ export interface WorkerIdentity {
   metricsAddress?: string;
   /** How clients must dial the gRPC port (see `WorkerLinkMode`). */
   tls: WorkerLinkMode;
+  /** What was configured but is not served, and why (see `model_choice.ts`); published in the registry record. */
+  modelFallback?: ModelFallback;
 }
 
 /** Live state shared by the gRPC service, the shutdown sequence and the registry snapshot. */
@@ -162,6 +164,7 @@ export class WorkerCore implements SynthesisContext {
       name: this.identity.name,
       address: this.identity.address,
       ...(this.identity.metricsAddress ? { metricsAddress: this.identity.metricsAddress } : {}),
+      ...(this.identity.modelFallback ? { modelFallback: this.identity.modelFallback } : {}),
       adapter: this.adapter.type,
       tls: this.identity.tls,
       version: this.identity.version,

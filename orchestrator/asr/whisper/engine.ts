@@ -29,6 +29,8 @@ export interface WhisperEngineOptions {
   partialIntervalMs: number;
   /** Intra-op threads (default: onnxruntime's choice, one per core). */
   threads?: number;
+  /** `STRICT_CONFIG`: a CUDA provider that cannot load fails the load instead of falling back to the CPU. */
+  strict?: boolean;
   /** Use the `*.int8.onnx` graphs (faster, not bit-identical to the float reference). */
   int8?: boolean;
   /** Encoder window for finals: `full` (default, faster-whisper's numbers) or `fit` (see transcriber.ts). */
@@ -58,7 +60,9 @@ export class WhisperEngine implements AsrEngine {
   static async load(options: WhisperEngineOptions): Promise<WhisperEngine> {
     const files = await locateModel(options.modelsDir, options.size, options.language, { int8: options.int8 });
     const started = performance.now();
-    const client = await WhisperWorkerClient.start(files, options.device, options.threads ?? 0);
+    const client = await WhisperWorkerClient.start(files, options.device, options.threads ?? 0, {
+      strict: options.strict,
+    });
     const engine = new WhisperEngine(client, options);
     log.info("loaded {model} on {device} in {ms} ms", {
       model: engine.name,

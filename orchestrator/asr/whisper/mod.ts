@@ -24,6 +24,7 @@ export type WhisperConfig = Pick<
   | "ASR_PARTIAL_INTERVAL_MS"
   | "ASR_FINAL_WINDOW"
   | "ASR_FIT_PADDING_FRAMES"
+  | "STRICT_CONFIG"
 >;
 
 /** Loads the configured Whisper model; throws `WhisperModelError` with the command that fetches it when absent. */
@@ -36,5 +37,6 @@ export function createWhisperEngine(config: WhisperConfig): Promise<WhisperEngin
     partialIntervalMs: config.ASR_PARTIAL_INTERVAL_MS,
     finalWindow: config.ASR_FINAL_WINDOW,
     fitPaddingFrames: config.ASR_FIT_PADDING_FRAMES,
+    strict: config.STRICT_CONFIG,
   });
 }

@@ -8,6 +8,7 @@ import * as ort from "onnxruntime-node";
 import { getLogger } from "../../../shared/log/mod.ts";
 import { readModelInfo, type WhisperModelFiles, type WhisperModelInfo } from "./model_info.ts";
 import { WhisperTokenizer } from "./tokenizer.ts";
+import { cudaProviderError, preloadCudaLibraries } from "../../../shared/onnx/cuda_provider.ts";
 
 const log = getLogger("asr", "whisper");
 
@@ -30,6 +31,8 @@ export interface OnnxModelOptions {
   device: "cpu" | "cuda";
   /** Intra-op threads for CPU kernels; 0 lets onnxruntime choose. */
   threads?: number;
+  /** With `cuda`: a provider that cannot load fails the load (`STRICT_CONFIG`) instead of falling back to the CPU. */
+  strict?: boolean;
 }
 
 async function createSession(path: string, device: "cpu" | "cuda", threads: number): Promise<ort.InferenceSession> {
@@ -65,12 +68,15 @@ export class WhisperOnnxModel {
     const threads = options.threads ?? 0;
     let device = options.device;
     let encoder: ort.InferenceSession, decoder: ort.InferenceSession;
+    if (device === "cuda") preloadCudaLibraries();
     try {
       encoder = await createSession(files.encoder, device, threads);
       decoder = await createSession(files.decoder, device, threads);
     } catch (err) {
       if (device !== "cuda") throw err;
-      log.warn("CUDA execution provider did not load ({error}); Whisper runs on CPU", { error: String(err) });
+      const failure = cudaProviderError(files.encoder, err);
+      if (options.strict) throw failure;
+      log.warn("ASR_DEVICE=cuda: Whisper runs on the CPU: {error}", { error: failure.message });
       device = "cpu";
       encoder = await createSession(files.encoder, device, threads);
       decoder = await createSession(files.decoder, device, threads);

@@ -26,7 +26,11 @@ function failure(err: unknown, id?: number): WorkerReply {
 async function handle(request: WorkerRequest): Promise<void> {
   switch (request.type) {
     case "load": {
-      const model = await WhisperOnnxModel.load(request.files, { device: request.device, threads: request.threads });
+      const model = await WhisperOnnxModel.load(request.files, {
+        device: request.device,
+        threads: request.threads,
+        strict: request.strict,
+      });
       transcriber = new WhisperTranscriber(model);
       cancelSlot = request.cancelSlot;
       const info = model.info;

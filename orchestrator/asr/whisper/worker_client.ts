@@ -69,8 +69,9 @@ export class WhisperWorkerClient {
     files: WhisperModelFiles,
     device: "cpu" | "cuda",
     threads: number,
-    maxQueuedPerSession = DEFAULT_MAX_QUEUED_PER_OWNER,
+    options: { maxQueuedPerSession?: number; strict?: boolean } = {},
   ): Promise<WhisperWorkerClient> {
+    const { maxQueuedPerSession = DEFAULT_MAX_QUEUED_PER_OWNER, strict = false } = options;
     const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
     const cancelSlot = new Int32Array(new SharedArrayBuffer(4));
     return new Promise((resolve, reject) => {
@@ -90,7 +91,7 @@ export class WhisperWorkerClient {
         worker.terminate();
         reject(new WhisperWorkerError(`Whisper worker failed to start: ${event.message}`));
       };
-      worker.postMessage({ type: "load", files, device, threads, cancelSlot } satisfies WorkerRequest);
+      worker.postMessage({ type: "load", files, device, threads, strict, cancelSlot } satisfies WorkerRequest);
     });
   }
 

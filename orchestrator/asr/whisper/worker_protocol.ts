@@ -27,6 +27,8 @@ export type WorkerRequest =
     files: WhisperModelFiles;
     device: "cpu" | "cuda";
     threads: number;
+    /** Fail the load when the CUDA provider cannot load (`STRICT_CONFIG`). */
+    strict?: boolean;
     /** Int32Array over a SharedArrayBuffer: slot 0 holds the id of the job to cancel (read between decoder steps). */
     cancelSlot: Int32Array;
   }

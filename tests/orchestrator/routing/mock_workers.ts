@@ -15,6 +15,8 @@ export interface MockWorkerOptions {
   defaultModel?: string;
   preload?: string[];
   shutdownGraceMs?: number;
+  /** The configured model the worker does not serve, and why (published in its registry record). */
+  modelFallback?: { requested: string; reason: string };
 }
 
 /** Starts a mock worker in this process on a free port, registered in Redis when `redisUrl` is given. */
@@ -27,6 +29,7 @@ export function startMockWorker(name: string, options: MockWorkerOptions = {}): 
     adapter: new MockAdapter(),
     defaultModel: options.defaultModel ?? "mock-440hz",
     preloadModelIds: options.preload ?? [],
+    modelFallback: options.modelFallback,
     modelManager: { idleTtlMs: 600_000, minResidencyMs: 0, maxResident: 4, maxParallelLoads: 1 },
     maxSessions: options.maxSessions ?? 8,
     maxTextChars: 20_000,

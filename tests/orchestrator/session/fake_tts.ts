@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { SpeechStream, SpeechStreamOptions, TtsFrame, TtsRouter } from "../../../orchestrator/routing/contract.ts";
+import type {
+  ModelResolution,
+  SpeechStream,
+  SpeechStreamOptions,
+  TtsFrame,
+  TtsRouter,
+} from "../../../orchestrator/routing/contract.ts";
 
 /** Frames per character of text the fake TTS speaks. */
 export const FRAMES_PER_CHAR = 1;
@@ -118,6 +124,13 @@ export class FakeTtsRouter implements TtsRouter {
 
   busy(): string | null {
     return this.busyReason;
+  }
+
+  /** What `resolveModel()` answers for a model: set it to make the fake's workers serve a stand-in. */
+  resolution: ((modelId: string) => ModelResolution) | null = null;
+
+  resolveModel(modelId = ""): ModelResolution {
+    return this.resolution?.(modelId) ?? { model: modelId };
   }
 
   workers() {

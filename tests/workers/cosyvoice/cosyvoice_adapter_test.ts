@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ModelLoadError, ModelNotFoundError } from "../../../workers/runtime/adapter.ts";
 import { CosyVoiceAdapter } from "../../../workers/cosyvoice/cosyvoice_adapter.ts";
+import type { CosyVoiceModel } from "../../../workers/cosyvoice/cosyvoice_model.ts";
 import { GRAPH_FILES, readVoicepack } from "../../../workers/cosyvoice/voicepack.ts";
 import { pieces } from "../contract/tts_adapter_contract.ts";
 import { MODEL_ID, PACK_DIR, requirePack, VOICEPACKS_DIR } from "./fixtures.ts";
@@ -101,6 +102,38 @@ Deno.test("cosyvoice: the first audio is the first token chunk, not the whole ut
     // The resampler holds back a few samples, so the first 48 kHz chunk is at most twice the 24 kHz chunk.
     assert.ok(sizes[0] <= 2 * firstAt24k && sizes[0] > 2 * firstAt24k - 200, `first chunk ${sizes[0]} samples`);
     assert.ok(sizes[0] < total / 2, `first ${sizes[0]} of ${total} samples`);
+  } finally {
+    await model.dispose();
+  }
+});
+
+Deno.test("cosyvoice: the load-time warm-up runs every graph a streamed request uses, stream graphs included", async () => {
+  await requirePack();
+  const adapter = new CosyVoiceAdapter({ voicepacksDir: VOICEPACKS_DIR, ...options });
+  const model = await adapter.load(MODEL_ID) as CosyVoiceModel;
+  try {
+    const { llm, flow, hift } = model.parts.sessions;
+    const sessions = { llm, ...flow, ...hift };
+    const runs = new Map<string, number>();
+    for (const [name, session] of Object.entries(sessions)) {
+      const run = session.run.bind(session);
+      (session as { run: typeof run }).run = ((...args: Parameters<typeof run>) => {
+        runs.set(name, (runs.get(name) ?? 0) + 1);
+        return run(...args);
+      }) as typeof run;
+    }
+    await model.warmup();
+    // One streamed chunk: the stream encoder once and one estimator run per Euler step; then the last chunk.
+    const steps = model.parts.pack.manifest.flow.steps;
+    assert.deepEqual(Object.fromEntries([...runs].sort()), {
+      decoder: 2,
+      encoderFinal: 1,
+      encoderStream: 1,
+      estimatorFull: steps,
+      estimatorStream: steps,
+      f0: 2,
+      llm: 2,
+    });
   } finally {
     await model.dispose();
   }

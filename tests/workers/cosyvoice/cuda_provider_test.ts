@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ensureOrtGpu } from "../../../scripts/setup/onnxruntime_gpu.ts";
 import { probeGpu } from "../../../shared/config/gpu.ts";
-import { ortBindingDir, preloadCudaLibraries } from "../../../workers/cosyvoice/cuda_libraries.ts";
-import { CudaProviderError, openSession } from "../../../workers/cosyvoice/onnx_session.ts";
+import { CudaProviderError, ortBindingDir, preloadCudaLibraries } from "../../../shared/onnx/cuda_provider.ts";
+import { openSession } from "../../../workers/cosyvoice/onnx_session.ts";
 import { PACK_DIR, requirePack } from "./fixtures.ts";
 
 Deno.test("the PyPI CUDA provider is found; without a GPU the error names the missing driver library", async () => {

@@ -129,6 +129,7 @@ Deno.test("whisper: a missing model names the folder and the command that fetche
       ASR_PARTIAL_INTERVAL_MS: 500,
       ASR_FINAL_WINDOW: "fit" as const,
       ASR_FIT_PADDING_FRAMES: 1500,
+      STRICT_CONFIG: false,
     };
     await assert.rejects(
       createWhisperEngine(config),

@@ -1,5 +1,9 @@
 /**
- * Makes the NVIDIA runtime libraries of `deno task setup --gpu` (`.cache/ort-gpu`, PyPI's `nvidia-*` wheels) visible
+ * The one home of onnxruntime's CUDA provider for every service (`COSYVOICE_DEVICE`, `PIPER_DEVICE`, `ASR_DEVICE` =
+ * `cuda`): call {@linkcode preloadCudaLibraries} before opening a session on CUDA, and turn a failed open into a
+ * {@linkcode CudaProviderError} with {@linkcode cudaProviderError}, which names the missing library.
+ *
+ * It makes the NVIDIA runtime libraries of `deno task setup --gpu` (`.cache/ort-gpu`, PyPI's `nvidia-*` wheels) visible
  * to onnxruntime's CUDA provider. The provider opens `libcudart.so.13`, `libcublas.so.13`, cuDNN … by name, and the
  * loader only finds them on `LD_LIBRARY_PATH`, which a running process cannot change; a library that is already
  * loaded is found by its name, so each one is loaded once by path first. A library whose own dependency is not loaded
@@ -109,4 +113,18 @@ export function diagnoseCudaProvider(): string {
     }`;
   }
   return `the provider libraries load (${report.loaded.length} NVIDIA libraries preloaded); is a GPU and driver present?`;
+}
+
+/** The CUDA provider could not be loaded; the message names what is missing (see {@linkcode diagnoseCudaProvider}). */
+export class CudaProviderError extends Error {
+  constructor(path: string, detail: string) {
+    super(`CUDA execution provider failed to load for ${path}: ${detail}`);
+    this.name = "CudaProviderError";
+  }
+}
+
+/** The error for a session on `path` that onnxruntime could not open on CUDA: its message and the diagnosis. */
+export function cudaProviderError(path: string, error: unknown): CudaProviderError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new CudaProviderError(path, `${detail}: ${diagnoseCudaProvider()}`);
 }
