@@ -5,12 +5,14 @@
  * @module
  */
 import { checkGrpcHealth } from "../grpc_health_probe.ts";
+import type { WorkerClientTls } from "../../shared/security/worker_tls.ts";
 
 /** How to tell that a service is ready. */
 export type HealthProbe =
   | { kind: "redis"; host: string; port: number; password?: string }
   | { kind: "http"; url: string }
-  | { kind: "grpc"; address: string; service?: string }
+  /** `tls`: dial as the orchestrator does (`ORCHESTRATOR_WORKER_TLS_*`), for a worker that serves TLS. */
+  | { kind: "grpc"; address: string; service?: string; tls?: WorkerClientTls }
   | { kind: "tcp"; host: string; port: number };
 
 /** Result of one probe: healthy, or not yet with the reason. */
@@ -27,7 +29,7 @@ export function describeProbe(probe: HealthProbe): string {
     case "http":
       return `http ${probe.url}`;
     case "grpc":
-      return `grpc.health.v1 ${probe.address}`;
+      return `grpc.health.v1 ${probe.address}${probe.tls ? (probe.tls.cert ? " (mTLS)" : " (TLS)") : ""}`;
     case "tcp":
       return `tcp ${probe.host}:${probe.port}`;
   }
@@ -86,7 +88,10 @@ export async function runProbe(probe: HealthProbe, timeoutMs = 2000): Promise<Pr
         return await probeHttp(probe.url, timeoutMs);
       case "grpc": {
         // One connection per worker for all the runner's probes (see checkGrpcHealth on keepOpen).
-        const result = await checkGrpcHealth(probe.address, probe.service ?? "", timeoutMs, { keepOpen: true });
+        const result = await checkGrpcHealth(probe.address, probe.service ?? "", timeoutMs, {
+          keepOpen: true,
+          tls: probe.tls,
+        });
         return { healthy: result.status === "SERVING", detail: result.detail ?? result.status };
       }
       case "tcp":

@@ -14,6 +14,7 @@ import {
   orchestratorFields,
   workerFields,
 } from "../../shared/config/mod.ts";
+import { loadWorkerClientTls, type WorkerClientTls } from "../../shared/security/worker_tls.ts";
 import type { ServiceSpec } from "./supervisor.ts";
 
 /** Ports, hosts and keys the dev services use. */
@@ -22,6 +23,8 @@ export interface DevSettings {
   livekit: { port: number; rtcTcpPort: number; rtcUdpPort: number; apiKey: string; apiSecret: string };
   orchestrator: { host: string; wsPort: number; healthPort: number };
   worker: { host: string; port: number };
+  /** The orchestrator's worker-link TLS (`ORCHESTRATOR_WORKER_TLS_*`): the worker probe dials with it too. */
+  workerTls?: WorkerClientTls;
   /** Host name and ports Caddy serves (`PUBLIC_HOST`, `CADDY_WEB_PORT`, `CADDY_LIVEKIT_PORT`). */
   caddy: { publicHost: string; webPort: number; livekitPort: number };
 }
@@ -76,6 +79,11 @@ export function readDevSettings(env: Record<string, string | undefined>): DevSet
       healthPort: c.ORCHESTRATOR_HEALTH_PORT,
     },
     worker: { host: env.WORKER_GRPC_HOST?.trim() || "127.0.0.1", port: c.WORKER_GRPC_PORT },
+    workerTls: loadWorkerClientTls({
+      ORCHESTRATOR_WORKER_TLS_CA: env.ORCHESTRATOR_WORKER_TLS_CA?.trim() || undefined,
+      ORCHESTRATOR_WORKER_TLS_CERT: env.ORCHESTRATOR_WORKER_TLS_CERT?.trim() || undefined,
+      ORCHESTRATOR_WORKER_TLS_KEY: env.ORCHESTRATOR_WORKER_TLS_KEY?.trim() || undefined,
+    }),
     caddy: {
       publicHost: deploy.config.PUBLIC_HOST,
       webPort: deploy.config.CADDY_WEB_PORT,
@@ -145,7 +153,11 @@ export function serviceCatalog(
       name: "worker",
       command: [tools.deno, "task", task],
       env: { WORKER_GRPC_HOST: s.worker.host, WORKER_GRPC_PORT: String(s.worker.port), REDIS_URL: s.redis.url },
-      health: { kind: "grpc", address: `${dialHost(s.worker.host)}:${s.worker.port}` },
+      health: {
+        kind: "grpc",
+        address: `${dialHost(s.worker.host)}:${s.worker.port}`,
+        ...(s.workerTls ? { tls: s.workerTls } : {}),
+      },
       startTimeoutMs: 180_000,
     }),
     orchestrator: {
