@@ -214,8 +214,9 @@ export async function withWorkerTask(
     assert.ok(!exited, "the worker exited during startup");
     await body(worker, client);
     // Stop the worker while the client is still open: the worker exits without closing its server, so no GOAWAY
-    // is exchanged. A client's close sends one, and a GOAWAY racing a just-closed stream trips an nghttp2 assertion
-    // (or heap corruption) in Deno's HTTP/2 — 2 of 10 runs here with the opposite order (reported to the runtime owner).
+    // is exchanged. A client's close sends one, and a GOAWAY on a connection that has carried streams trips an nghttp2
+    // assertion (or heap corruption) in Deno's HTTP/2 (denoland/deno#36788) — 2 of 10 runs here with the opposite
+    // order; waiting after the last stream does not help (bench/channel_close_race.ts).
     worker.kill("SIGTERM");
     const exit = await worker.close(false);
     client.close();
