@@ -13,7 +13,7 @@
  */
 import { WorkerProcess } from "../harness/task_process.ts";
 import { WorkerChannels } from "../orchestrator/routing/worker_channels.ts";
-import { chunk, collect } from "../tests/workers/runtime/worker_harness.ts";
+import { chunk, collect } from "../harness/tts_stream.ts";
 
 type Unary<Req, Res> = (req: Req, cb: (e: Error | null, r: Res) => void) => unknown;
 const call = <Req, Res>(fn: Unary<Req, Res>, req: Req) =>

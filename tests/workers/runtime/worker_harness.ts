@@ -7,7 +7,6 @@
 import {
   type ClientDuplexStream,
   makeClientConstructor,
-  type Metadata,
   type ServiceDefinition,
   type ServiceError,
 } from "@grpc/grpc-js";
@@ -32,6 +31,10 @@ import { rpcSecretInterceptors, type WorkerLinkSecurity } from "../../../shared/
 import { channelCredentials } from "../../../shared/security/worker_tls.ts";
 import { WorkerProcess } from "../../../harness/task_process.ts";
 import assert from "node:assert/strict";
+import { chunk, collect, type SynthesisResult } from "../../../harness/tts_stream.ts";
+
+/** The stream helpers live in harness/ (benches use them too); tests import them from here as before. */
+export { chunk, collect, type SynthesisResult } from "../../../harness/tts_stream.ts";
 
 /** Starts a worker with the mock adapter (or `adapter`) on 127.0.0.1 and a free port. */
 export function startTestWorker(overrides: Partial<StartWorkerOptions> = {}): Promise<RunningWorker> {
@@ -58,11 +61,6 @@ function promised<T>(invoke: (callback: Callback<T>) => unknown): Promise<T> {
 }
 
 /** What a finished Synthesize call gave back. */
-export interface SynthesisResult {
-  frames: AudioFrame[];
-  /** Null when the stream ended with OK. */
-  error: ServiceError | null;
-}
 
 /** A TTSService client plus a health client for one worker. */
 export class TestClient {
@@ -133,38 +131,6 @@ export class TestClient {
     this.tts.close();
     (this.#health as unknown as { close(): void }).close();
   }
-}
-
-/** A TextChunk with defaults. */
-export function chunk(sessionId: string, text: string, extra: Partial<TextChunk> = {}): TextChunk {
-  return { sessionId, text, endOfInput: false, flush: false, ...extra };
-}
-
-/** Collects every frame of a call until it ends (OK or error); `onFrame` sees each frame as it arrives. */
-export function collect(
-  call: ClientDuplexStream<TextChunk, AudioFrame>,
-  onFrame?: (frame: AudioFrame) => void,
-): Promise<SynthesisResult> {
-  const frames: AudioFrame[] = [];
-  return new Promise((resolve) => {
-    let settled = false;
-    call.on("data", (frame: AudioFrame) => {
-      frames.push(frame);
-      onFrame?.(frame);
-    });
-    call.on("error", (error: ServiceError) => {
-      if (!settled) resolve({ frames, error });
-      settled = true;
-    });
-    call.on("status", (s: { code: number; metadata: Metadata }) => {
-      if (s.code === 0 && !settled) {
-        settled = true;
-        // 'status' can come before the last 'data' events are delivered; wait for the stream's end.
-        if (call.readableEnded) resolve({ frames, error: null });
-        else call.once("end", () => resolve({ frames, error: null }));
-      }
-    });
-  });
 }
 
 /** Concatenates the audio of frames (the final frame's zero padding included). */
