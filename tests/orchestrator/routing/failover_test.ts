@@ -109,8 +109,9 @@ Deno.test("a worker that goes NOT_SERVING mid-response hands the rest of the ans
     await shutdown;
     assert.ok(performance.now() - started < 5000);
   } finally {
-    await router.close();
+    // Workers first: a client's GOAWAY after concurrent streams can abort Deno's HTTP/2 (denoland/deno#36788).
     await cluster.dispose();
+    await router.close();
   }
 });
 
@@ -186,7 +187,8 @@ Deno.test("a Redis restart does not disturb running answers and routing continue
       await after.shutdown("test over");
     }
   } finally {
-    await router.close();
+    // Workers first: a client's GOAWAY after concurrent streams can abort Deno's HTTP/2 (denoland/deno#36788).
     await cluster.dispose();
+    await router.close();
   }
 });

@@ -37,8 +37,9 @@ Deno.test("a worker's modelFallback reaches the router: the stand-in is served, 
     await assert.rejects(strict.openStream({ sessionId: "s2" }), NoWorkerAvailableError);
   } finally {
     await strict.close();
-    await router.close();
+    // Workers first: a client's GOAWAY after concurrent streams can abort Deno's HTTP/2 (denoland/deno#36788).
     await cluster.dispose();
+    await router.close();
   }
 });
 

@@ -15,8 +15,9 @@ Deno.test("least_loaded spreads concurrent sessions over the workers", async () 
     assert.deepEqual([...perWorker.entries()].sort(), [["w1", 2], ["w2", 2]]);
     await Promise.all(streams.map((s) => s.stop()));
   } finally {
-    await router.close();
+    // Workers first: a client's GOAWAY after concurrent streams can abort Deno's HTTP/2 (denoland/deno#36788).
     await cluster.dispose();
+    await router.close();
   }
 });
 
@@ -32,9 +33,10 @@ Deno.test("least_loaded sends a new session to the worker with fewer open sessio
     assert.equal(stream.worker, "w2");
     await stream.stop();
   } finally {
+    // Workers first: a client's GOAWAY after concurrent streams can abort Deno's HTTP/2 (denoland/deno#36788).
+    await cluster.dispose();
     await busy.close();
     await router.close();
-    await cluster.dispose();
   }
 });
 
@@ -53,8 +55,9 @@ Deno.test("round_robin gives new sessions to the workers in turn; a session stay
     assert.equal(again.worker, "w2", "the second answer of session b goes where its worker session is");
     await again.stop();
   } finally {
-    await router.close();
+    // Workers first: a client's GOAWAY after concurrent streams can abort Deno's HTTP/2 (denoland/deno#36788).
     await cluster.dispose();
+    await router.close();
   }
 });
 
@@ -76,8 +79,9 @@ Deno.test("affinity sends the same key to the same worker until that worker leav
     assert.notEqual(moved.worker, home);
     await moved.stop();
   } finally {
-    await router.close();
+    // Workers first: a client's GOAWAY after concurrent streams can abort Deno's HTTP/2 (denoland/deno#36788).
     await cluster.dispose();
+    await router.close();
   }
 });
 
@@ -164,7 +168,8 @@ Deno.test("one channel per worker is shared by all sessions and closed when the 
     await cluster.workers[0].shutdown("leaving");
     await waitFor("the channel to close after the leave", () => router.channels.addresses.length === 0);
   } finally {
-    await router.close();
+    // Workers first: a client's GOAWAY after concurrent streams can abort Deno's HTTP/2 (denoland/deno#36788).
     await cluster.dispose();
+    await router.close();
   }
 });
