@@ -29,7 +29,12 @@ async function copyStatic(): Promise<void> {
 
 await Deno.mkdir(dist, { recursive: true });
 const started = performance.now();
-await Promise.all([bundle("main.ts", "app.js"), bundle("audio_worklet.ts", "audio_worklet.js"), copyStatic()]);
+// One bundle after the other: on a fresh DENO_DIR (a Docker build) the first `deno bundle` copies the esbuild binary
+// into its cache, and two at once race on that copy ("failed to copy esbuild binary … No such file or directory").
+const copied = copyStatic();
+await bundle("main.ts", "app.js");
+await bundle("audio_worklet.ts", "audio_worklet.js");
+await copied;
 if (!watch) {
   const size = (await Deno.stat(`${dist}/app.js`)).size;
   console.log(
