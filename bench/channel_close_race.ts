@@ -14,10 +14,7 @@
 import { WorkerProcess } from "../harness/task_process.ts";
 import { WorkerChannels } from "../orchestrator/routing/worker_channels.ts";
 import { chunk, collect } from "../harness/tts_stream.ts";
-
-type Unary<Req, Res> = (req: Req, cb: (e: Error | null, r: Res) => void) => unknown;
-const call = <Req, Res>(fn: Unary<Req, Res>, req: Req) =>
-  new Promise<Res>((resolve, reject) => fn(req, (e, r) => e ? reject(e) : resolve(r)));
+import { unary } from "../harness/tts_stream.ts";
 
 /** Streams per try. */
 const STREAMS = Number(Deno.env.get("RACE_STREAMS") ?? 4);
@@ -35,7 +32,7 @@ export async function closeRaceTry(delayMs: number): Promise<string> {
     for (;;) {
       try {
         for (let i = 0; i < STREAMS; i++) {
-          await call(client.startSession.bind(client), { sessionId: `race-${i}`, modelId: "", options: undefined });
+          await unary(client.startSession.bind(client), { sessionId: `race-${i}`, modelId: "", options: undefined });
         }
         break;
       } catch (error) {

@@ -19,20 +19,13 @@ import { credentials } from "@grpc/grpc-js";
 import { ControlCommand, TTSServiceClient } from "../proto/gen/tts.ts";
 import { RedisServer } from "../harness/redis_server.ts";
 import { WorkerProcess } from "../harness/task_process.ts";
+import { unary } from "../harness/tts_stream.ts";
+import { percentile } from "../harness/ws_stack.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 200);
 const SILENCE_MS = 150;
 const LONG_TEXT = "The quick brown fox jumps over the lazy dog. ".repeat(60); // 2700 chars = 162 s of audio
 const FRAMES_BEFORE_PAUSE = 10;
-
-type Unary<Req, Res> = (req: Req, cb: (e: Error | null, r: Res) => void) => unknown;
-const call = <Req, Res>(fn: Unary<Req, Res>, req: Req) =>
-  new Promise<Res>((resolve, reject) => fn(req, (e, r) => e ? reject(e) : resolve(r)));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** One run: stream the long text, PAUSE after a few frames, measure, then STOP. */
 async function run(client: TTSServiceClient, sessionId: string) {
@@ -57,9 +50,9 @@ async function run(client: TTSServiceClient, sessionId: string) {
   stream.write({ sessionId, text: LONG_TEXT, endOfInput: true, flush: false });
   await pausePoint;
   pauseAt = performance.now();
-  await call(client.control.bind(client), { sessionId, command: ControlCommand.CONTROL_COMMAND_PAUSE });
+  await unary(client.control.bind(client), { sessionId, command: ControlCommand.CONTROL_COMMAND_PAUSE });
   while (performance.now() - Math.max(lastAt, pauseAt) < SILENCE_MS) await new Promise((r) => setTimeout(r, 10));
-  await call(client.control.bind(client), { sessionId, command: ControlCommand.CONTROL_COMMAND_STOP });
+  await unary(client.control.bind(client), { sessionId, command: ControlCommand.CONTROL_COMMAND_STOP });
   await ended;
   return {
     firstFrameMs: firstAt - sentAt,
@@ -97,7 +90,7 @@ async function waitUntilServing(client: TTSServiceClient, worker: WorkerProcess)
   const deadline = Date.now() + 60_000;
   while (true) {
     try {
-      await call(client.getCapabilities.bind(client), {});
+      await unary(client.getCapabilities.bind(client), {});
       return;
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`worker did not start: ${error}\n${worker.output}`);
@@ -126,7 +119,7 @@ if (import.meta.main) {
     await waitUntilServing(entries[0][1], worker);
     const results = new Map<string, RunResult[]>(entries.map(([label]) => [label, []]));
     for (const [label, client] of entries) {
-      await call(client.startSession.bind(client), { sessionId: label.replace(/\W/g, "_"), modelId: "" });
+      await unary(client.startSession.bind(client), { sessionId: label.replace(/\W/g, "_"), modelId: "" });
       for (let i = 0; i < 5; i++) await run(client, label.replace(/\W/g, "_")); // warm up JIT and connections
     }
     for (let i = 0; i < RUNS; i++) {

@@ -13,19 +13,12 @@ import { TTSServiceClient } from "../proto/gen/tts.ts";
 import { WorkerProcess } from "../harness/task_process.ts";
 import { makeDevCerts } from "../scripts/certs/dev_certs.ts";
 import { channelCredentials, type WorkerClientTls } from "../shared/security/worker_tls.ts";
+import { unary } from "../harness/tts_stream.ts";
+import { percentile } from "../harness/ws_stack.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 100);
 const TEXT = "The quick brown fox jumps over the lazy dog. ".repeat(4);
 const FRAMES = 20;
-
-type Unary<Req, Res> = (req: Req, cb: (e: Error | null, r: Res) => void) => unknown;
-const call = <Req, Res>(fn: Unary<Req, Res>, req: Req) =>
-  new Promise<Res>((resolve, reject) => fn(req, (e, r) => e ? reject(e) : resolve(r)));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 function client(address: string, tls?: WorkerClientTls): TTSServiceClient {
   const link = channelCredentials(address, tls);
@@ -58,7 +51,7 @@ async function serving(c: TTSServiceClient, worker: WorkerProcess): Promise<void
   const deadline = Date.now() + 60_000;
   while (true) {
     try {
-      return void await call(c.getCapabilities.bind(c), {});
+      return void await unary(c.getCapabilities.bind(c), {});
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`worker did not start: ${error}\n${worker.output}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -95,7 +88,7 @@ if (import.meta.main) {
   try {
     for (const c of clients) {
       await serving(c.client, c.worker);
-      await call(c.client.startSession.bind(c.client), { sessionId: "bench", modelId: "" });
+      await unary(c.client.startSession.bind(c.client), { sessionId: "bench", modelId: "" });
       for (let i = 0; i < 5; i++) await run(c.client, "bench"); // warm up
     }
     for (let i = 0; i < RUNS; i++) {
@@ -110,7 +103,7 @@ if (import.meta.main) {
       for (const c of clients) {
         const fresh = client(`127.0.0.1:${c.worker.port}`, c.tls);
         const start = performance.now();
-        await call(fresh.getCapabilities.bind(fresh), {});
+        await unary(fresh.getCapabilities.bind(fresh), {});
         c.connect.push(performance.now() - start);
         fresh.close();
       }

@@ -1,11 +1,19 @@
 /**
  * Helpers for one TTSService Synthesize stream over real gRPC: a TextChunk with defaults, and every frame of a call
- * collected until it ends. Used by the worker tests and by benches that talk to a worker directly.
+ * collected until it ends, and a promised unary call. Used by the worker tests and by benches that talk to a worker directly.
  *
  * @module
  */
 import type { ClientDuplexStream, Metadata, ServiceError } from "@grpc/grpc-js";
 import type { AudioFrame, TextChunk } from "../proto/gen/tts.ts";
+
+/** A grpc-js unary method, callback style. */
+export type UnaryMethod<Req, Res> = (req: Req, cb: (e: Error | null, r: Res) => void) => unknown;
+
+/** Calls a unary method (bound to its client) and resolves with its response. */
+export function unary<Req, Res>(fn: UnaryMethod<Req, Res>, req: Req): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => fn(req, (e, r) => e ? reject(e) : resolve(r)));
+}
 
 /** What a Synthesize call returned. */
 export interface SynthesisResult {

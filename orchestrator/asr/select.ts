@@ -9,23 +9,12 @@ import type { OrchestratorConfig } from "../../shared/config/orchestrator.ts";
 import { getLogger } from "../../shared/log/mod.ts";
 import type { AsrEngine } from "./contract.ts";
 import { createPocketsphinxEngine } from "./pocketsphinx/mod.ts";
-import { createWhisperEngine, WhisperModelError } from "./whisper/mod.ts";
+import { createWhisperEngine, type WhisperConfig, WhisperModelError } from "./whisper/mod.ts";
 
 const log = getLogger("orchestrator", "asr");
 
-/** The config keys engine selection reads. */
-export type AsrSelectConfig = Pick<
-  OrchestratorConfig,
-  | "ASR_ENGINE"
-  | "ASR_MODELS_DIR"
-  | "ASR_MODEL_SIZE"
-  | "ASR_LANGUAGE"
-  | "ASR_DEVICE"
-  | "ASR_PARTIAL_INTERVAL_MS"
-  | "ASR_FINAL_WINDOW"
-  | "ASR_FIT_PADDING_FRAMES"
-  | "STRICT_CONFIG"
->;
+/** The config keys engine selection reads: Whisper's, and the engine choice. */
+export type AsrSelectConfig = WhisperConfig & Pick<OrchestratorConfig, "ASR_ENGINE">;
 
 /** How each engine is built (the real factories by default; tests may point them at other model folders). */
 export interface AsrEngineFactories {
